@@ -1,0 +1,345 @@
+/*
+** artifacts.c: log_artifact and the alias and delete functions.
+**
+**   SELECT log_artifact('vision/prep-1', 'mnist', 'dataset',
+**            '[{"path":"train.csv","digest":"1B2M2Y8AsgTpgAmY7PhCfg=="}]',
+**            '["best"]');                                   -- 'mnist:v0'
+**   SELECT artifact_alias('mnist:v0', 'prod');
+**   SELECT artifact_delete('mnist:v0', 1);
+**
+** W&B semantics: versions of an artifact are numbered v0, v1, ... in the
+** order they are logged and a number is never reused (the next one is
+** max(version)+1 over all versions, deleted ones included); `latest` always
+** names the newest version that is not deleted; an alias names one version
+** of an artifact at a time, so setting it moves it. Logging the same digest
+** as the newest version makes no new version: the aliases are merged onto
+** it and the run is recorded as one more producer.
+*/
+#include "lineage.h"
+#include <string.h>
+
+static const char *text_arg(sqlite3_value *p){
+  return sqlite3_value_type(p)==SQLITE_NULL ? 0 : (const char*)sqlite3_value_text(p);
+}
+
+/* A reference is qualified when its name part has a project before it. */
+static int ref_is_qualified(const char *zRef){
+  const char *zColon = strchr(zRef, ':');
+  const char *zSlash = strchr(zRef, '/');
+  return zSlash && (zColon==0 || zSlash<zColon);
+}
+
+void lineage_alias_set(Lx *x, const LineageNode *p, const char *zAlias){
+  lx_exec(x, "INSERT INTO lineage_alias(project, name, alias, node_id) "
+             "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(project, name, alias) "
+             "DO UPDATE SET node_id=excluded.node_id", "ttti",
+          p->zProject, p->zName, zAlias, p->id);
+}
+
+/* Point latest at the newest version that is not deleted, if any. */
+static void latest_refresh(Lx *x, const char *zProject, const char *zName){
+  lx_exec(x, "DELETE FROM lineage_alias WHERE project=?1 AND name=?2 AND "
+             "alias='latest'", "tt", zProject, zName);
+  lx_exec(x, "INSERT INTO lineage_alias(project, name, alias, node_id) "
+             "SELECT project, name, 'latest', node_id FROM lineage_node "
+             "WHERE name=?2 AND project=?1 AND kind='artifact' AND "
+             "state='committed' ORDER BY version DESC LIMIT 1", "tt",
+          zProject, zName);
+}
+
+/* Check the aliases argument: a JSON array of valid alias strings. */
+static void check_aliases(Lx *x, sqlite3_value *pAliases){
+  sqlite3_stmt *pStmt;
+  if( x->rc || pAliases==0 || sqlite3_value_type(pAliases)==SQLITE_NULL ) return;
+  if( !lx_int(x, 0, "SELECT CASE WHEN json_valid(?1) THEN "
+                    "json_type(?1)='array' END", "v", pAliases) ){
+    lx_fail(x, "aliases must be a JSON array of text, not %s",
+            sqlite3_value_text(pAliases));
+    return;
+  }
+  pStmt = lx_prepare(x, "SELECT type, value FROM json_each(?1)", "v", pAliases);
+  while( pStmt && lx_step(x, pStmt)==SQLITE_ROW ){
+    if( strcmp((const char*)sqlite3_column_text(pStmt, 0), "text")!=0 ){
+      lx_fail(x, "aliases must be a JSON array of text, not %s",
+              sqlite3_value_text(pAliases));
+    }else{
+      lineage_check_alias(x, (const char*)sqlite3_column_text(pStmt, 1));
+    }
+  }
+  sqlite3_finalize(pStmt);
+}
+
+/* Set latest and every alias of the array on p. */
+static void aliases_apply(Lx *x, const LineageNode *p, sqlite3_value *pAliases){
+  sqlite3_stmt *pStmt;
+  lineage_alias_set(x, p, "latest");
+  if( pAliases==0 || sqlite3_value_type(pAliases)==SQLITE_NULL ) return;
+  pStmt = lx_prepare(x, "SELECT DISTINCT value FROM json_each(?1)", "v", pAliases);
+  while( pStmt && lx_step(x, pStmt)==SQLITE_ROW ){
+    lineage_alias_set(x, p, (const char*)sqlite3_column_text(pStmt, 0));
+  }
+  sqlite3_finalize(pStmt);
+}
+
+/* Check log_artifact's options; fills the values to store. */
+static void check_log_options(Lx *x, sqlite3_value *pOpts, char **pzDesc,
+                              char **pzMeta, char **pzTags, char **pzCreated){
+  static const char *const azOpt[] = {
+    "description", "metadata", "tags", "created_at", 0
+  };
+  char *zCreatedIn = 0;
+  *pzDesc = *pzMeta = *pzTags = 0;
+  lineage_check_options(x, pOpts, "log_artifact", azOpt);
+  if( x->rc==SQLITE_OK && pOpts && sqlite3_value_type(pOpts)!=SQLITE_NULL ){
+    sqlite3_stmt *pStmt = lx_prepare(x,
+        "SELECT json_type(?1,'$.description'), json_extract(?1,'$.description'),"
+        " json_type(?1,'$.metadata'), json(json_extract(?1,'$.metadata')),"
+        " (SELECT count(*) FROM json_each(?1,'$.metadata')),"
+        " json_type(?1,'$.tags'), json(json_extract(?1,'$.tags')),"
+        " (SELECT count(*) FROM json_each(?1,'$.tags') WHERE type<>'text'),"
+        " json_type(?1,'$.created_at'), json_extract(?1,'$.created_at')",
+        "v", pOpts);
+    if( pStmt && lx_step(x, pStmt)==SQLITE_ROW ){
+      const char *zT;
+      zT = (const char*)sqlite3_column_text(pStmt, 0);
+      if( zT && strcmp(zT, "text")!=0 && strcmp(zT, "null")!=0 ){
+        lx_fail(x, "log_artifact option 'description' must be text, not %s", zT);
+      }else if( zT && zT[0]=='t' ){
+        *pzDesc = sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 1));
+      }
+      zT = (const char*)sqlite3_column_text(pStmt, 2);
+      if( zT && strcmp(zT, "object")!=0 && strcmp(zT, "null")!=0 ){
+        lx_fail(x, "log_artifact option 'metadata' must be an object, not %s", zT);
+      }else if( zT && zT[0]=='o' ){
+        if( sqlite3_column_int(pStmt, 4)>100 ){
+          lx_fail(x, "log_artifact option 'metadata' has %d keys; at most "
+                     "100 are allowed", sqlite3_column_int(pStmt, 4));
+        }
+        *pzMeta = sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 3));
+      }
+      zT = (const char*)sqlite3_column_text(pStmt, 5);
+      if( zT && ((strcmp(zT, "array")!=0 && strcmp(zT, "null")!=0)
+                 || sqlite3_column_int(pStmt, 7)>0) ){
+        lx_fail(x, "log_artifact option 'tags' must be an array of text, "
+                   "not %s", sqlite3_column_text(pStmt, 6));
+      }else if( zT && zT[0]=='a' ){
+        *pzTags = sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 6));
+      }
+      zT = (const char*)sqlite3_column_text(pStmt, 8);
+      if( zT && strcmp(zT, "text")!=0 && strcmp(zT, "null")!=0 ){
+        lx_fail(x, "log_artifact option 'created_at' must be text, not %s", zT);
+      }else if( zT && zT[0]=='t' ){
+        zCreatedIn = sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 9));
+      }
+    }
+    sqlite3_finalize(pStmt);
+  }
+  *pzCreated = lx_time(x, zCreatedIn, "created_at");
+  sqlite3_free(zCreatedIn);
+}
+
+/* log_artifact(run, name, type [, files [, aliases [, options]]]) */
+void lineage_fn_log_artifact(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  Lx x;
+  LineageNode run, ver;
+  LineageManifest m;
+  const char *zName = text_arg(argv[1]);
+  const char *zType = text_arg(argv[2]);
+  sqlite3_value *pFiles = argc>3 ? argv[3] : 0;
+  sqlite3_value *pAliases = argc>4 ? argv[4] : 0;
+  sqlite3_value *pOpts = argc>5 ? argv[5] : 0;
+  const char *zProject = LINEAGE_DEFAULT_PROJECT;
+  char *zDesc = 0, *zMeta = 0, *zTags = 0, *zCreated = 0;
+  char *zOldType = 0, *zRef = 0;
+  sqlite3_int64 iNewest = 0;
+  int i;
+
+  memset(&run, 0, sizeof(run));
+  memset(&ver, 0, sizeof(ver));
+  memset(&m, 0, sizeof(m));
+  lx_init(&x, sqlite3_context_db_handle(ctx));
+  if( zName && strchr(zName, '/') ){
+    lx_fail(&x, "log_artifact takes a plain name, not '%s': it logs into the "
+                "run's project", zName);
+  }
+  lineage_check_name(&x, zName);
+  lineage_check_type(&x, zType);
+  check_aliases(&x, pAliases);
+  check_log_options(&x, pOpts, &zDesc, &zMeta, &zTags, &zCreated);
+  lineage_manifest_load(&x, pFiles, 1, &m);
+
+  lx_begin(&x);
+  lineage_schema_ensure(&x);
+  if( sqlite3_value_type(argv[0])!=SQLITE_NULL ){
+    lineage_resolve_run(&x, text_arg(argv[0]), &run);
+    if( x.rc==SQLITE_OK ) zProject = run.zProject;
+  }
+  zOldType = lx_text(&x, "SELECT type FROM lineage_node WHERE name=?1 AND "
+                         "project=?2 AND kind='artifact' LIMIT 1", "tt",
+                     zName, zProject);
+  if( zOldType && x.rc==SQLITE_OK && strcmp(zOldType, zType)!=0 ){
+    lx_fail(&x, "artifact '%s' in project '%s' has type '%s', not '%s'",
+            zName, zProject, zOldType, zType);
+  }
+  if( x.rc==SQLITE_OK ){
+    /* W&B's dedup: the same digest as the newest live version. */
+    iNewest = lx_int(&x, 0, "SELECT n.node_id FROM lineage_node n JOIN "
+        "lineage_version v ON v.node_id=n.node_id WHERE n.name=?1 AND "
+        "n.project=?2 AND n.kind='artifact' AND n.state='committed' AND "
+        "v.digest=?3 AND n.version=(SELECT max(version) FROM lineage_node "
+        "WHERE name=?1 AND project=?2 AND kind='artifact' AND "
+        "state='committed')", "ttt", zName, zProject, m.zDigest);
+  }
+  if( iNewest ){
+    lineage_node_load(&x, iNewest, &ver);
+  }else if( x.rc==SQLITE_OK ){
+    sqlite3_int64 v = lx_int(&x, -1, "SELECT max(version) FROM lineage_node "
+        "WHERE name=?1 AND project=?2 AND kind='artifact'", "tt",
+        zName, zProject) + 1;
+    lx_exec(&x, "INSERT INTO lineage_node(kind, project, name, version, type, "
+                "state) VALUES ('artifact', ?1, ?2, ?3, ?4, 'committed')",
+            "ttit", zProject, zName, v, zType);
+    lineage_node_load(&x, sqlite3_last_insert_rowid(x.db), &ver);
+    lx_exec(&x, "INSERT INTO lineage_version(node_id, digest, size, "
+                "file_count, description, metadata, tags, created_at) "
+                "VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+            "itiitttt", ver.id, m.zDigest, m.size, (sqlite3_int64)m.n,
+            zDesc, zMeta, zTags, zCreated);
+    for(i=0; x.rc==SQLITE_OK && i<m.n; i++){
+      LineageEntry *e = &m.a[i];
+      if( e->size>=0 ){
+        lx_exec(&x, "INSERT INTO lineage_file(node_id, path, digest, size, "
+                    "ref_uri) VALUES (?1,?2,?3,?4,?5)", "ittit",
+                ver.id, e->zPath, e->zDigest, e->size, e->zRefUri);
+      }else{
+        lx_exec(&x, "INSERT INTO lineage_file(node_id, path, digest, size, "
+                    "ref_uri) VALUES (?1,?2,?3,NULL,?4)", "ittt",
+                ver.id, e->zPath, e->zDigest, e->zRefUri);
+      }
+    }
+  }
+  aliases_apply(&x, &ver, pAliases);
+  if( run.id ){
+    lx_exec(&x, "INSERT OR IGNORE INTO lineage_edge(src, dst, created_at) "
+                "VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%fZ','now'))", "ii",
+            run.id, ver.id);
+    lx_exec(&x, "UPDATE lineage_version SET logged_by=?1 WHERE node_id=?2 "
+                "AND logged_by IS NULL", "ii", run.id, ver.id);
+  }
+  if( x.rc==SQLITE_OK ){
+    zRef = lineage_version_ref(&ver, 0);
+    if( zRef==0 ) x.rc = SQLITE_NOMEM;
+  }
+  if( lx_end(&x, ctx)==SQLITE_OK ){
+    sqlite3_result_text(ctx, zRef, -1, SQLITE_TRANSIENT);
+  }
+  sqlite3_free(zRef);
+  sqlite3_free(zOldType);
+  sqlite3_free(zDesc); sqlite3_free(zMeta); sqlite3_free(zTags);
+  sqlite3_free(zCreated);
+  lineage_manifest_clear(&m);
+  lineage_node_clear(&run);
+  lineage_node_clear(&ver);
+}
+
+/* Resolve the version an alias function works on; it must not be deleted. */
+static void resolve_live(Lx *x, sqlite3_value *pRef, LineageNode *p){
+  lineage_resolve_version(x, text_arg(pRef), 0, p);
+  if( x->rc==SQLITE_OK && strcmp(p->zState, "deleted")==0 ){
+    lx_fail(x, "artifact '%s:v%lld' in project '%s' is deleted", p->zName,
+            p->version, p->zProject);
+  }
+}
+
+static void check_alias_arg(Lx *x, const char *zAlias){
+  lineage_check_alias(x, zAlias);
+  if( x->rc==SQLITE_OK && strcmp(zAlias, "latest")==0 ){
+    lx_fail(x, "alias 'latest' is kept by the extension: it always names "
+               "the newest version that is not deleted");
+  }
+}
+
+/* Finish an alias/delete function: result is the version's reference,
+** qualified when the argument was. */
+static void result_ref(Lx *x, sqlite3_context *ctx, sqlite3_value *pRef,
+                       const LineageNode *p){
+  char *zRef = 0;
+  if( x->rc==SQLITE_OK ){
+    zRef = lineage_version_ref(p, ref_is_qualified(text_arg(pRef)));
+    if( zRef==0 ) x->rc = SQLITE_NOMEM;
+  }
+  if( lx_end(x, ctx)==SQLITE_OK ){
+    sqlite3_result_text(ctx, zRef, -1, SQLITE_TRANSIENT);
+  }
+  sqlite3_free(zRef);
+}
+
+/* artifact_alias(artifact, alias) */
+void lineage_fn_artifact_alias(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  Lx x;
+  LineageNode ver;
+  const char *zAlias = text_arg(argv[1]);
+  (void)argc;
+  memset(&ver, 0, sizeof(ver));
+  lx_init(&x, sqlite3_context_db_handle(ctx));
+  check_alias_arg(&x, zAlias);
+  lx_begin(&x);
+  resolve_live(&x, argv[0], &ver);
+  lineage_alias_set(&x, &ver, zAlias);
+  result_ref(&x, ctx, argv[0], &ver);
+  lineage_node_clear(&ver);
+}
+
+/* artifact_unalias(artifact, alias) */
+void lineage_fn_artifact_unalias(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  Lx x;
+  LineageNode ver;
+  const char *zAlias = text_arg(argv[1]);
+  (void)argc;
+  memset(&ver, 0, sizeof(ver));
+  lx_init(&x, sqlite3_context_db_handle(ctx));
+  check_alias_arg(&x, zAlias);
+  lx_begin(&x);
+  lineage_resolve_version(&x, text_arg(argv[0]), 0, &ver);
+  lx_exec(&x, "DELETE FROM lineage_alias WHERE project=?1 AND name=?2 AND "
+              "alias=?3 AND node_id=?4", "ttti",
+          ver.zProject, ver.zName, zAlias, ver.id);
+  if( x.rc==SQLITE_OK && sqlite3_changes(x.db)==0 ){
+    char *zList = lx_text(&x, "SELECT group_concat(alias, ', ') FROM (SELECT "
+                          "alias FROM lineage_alias WHERE node_id=?1 ORDER BY "
+                          "alias)", "i", ver.id);
+    lx_fail(&x, "'%s:v%lld' has no alias '%s' (aliases: %s)", ver.zName,
+            ver.version, zAlias, zList ? zList : "none");
+    sqlite3_free(zList);
+  }
+  result_ref(&x, ctx, argv[0], &ver);
+  lineage_node_clear(&ver);
+}
+
+/* artifact_delete(artifact [, delete_aliases]) */
+void lineage_fn_artifact_delete(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  Lx x;
+  LineageNode ver;
+  int bDeleteAliases = argc>1 && sqlite3_value_int(argv[1])!=0;
+  memset(&ver, 0, sizeof(ver));
+  lx_init(&x, sqlite3_context_db_handle(ctx));
+  lx_begin(&x);
+  resolve_live(&x, argv[0], &ver);
+  if( x.rc==SQLITE_OK && !bDeleteAliases ){
+    char *zList = lx_text(&x, "SELECT group_concat(alias, ', ') FROM (SELECT "
+                          "alias FROM lineage_alias WHERE node_id=?1 AND "
+                          "alias<>'latest' ORDER BY alias)", "i", ver.id);
+    if( zList ){
+      lx_fail(&x, "'%s:v%lld' still has aliases %s: remove them first or "
+                  "call artifact_delete('%s:v%lld', 1)", ver.zName,
+              ver.version, zList, ver.zName, ver.version);
+    }
+    sqlite3_free(zList);
+  }
+  lx_exec(&x, "DELETE FROM lineage_alias WHERE node_id=?1", "i", ver.id);
+  lx_exec(&x, "UPDATE lineage_node SET state='deleted' WHERE node_id=?1",
+          "i", ver.id);
+  latest_refresh(&x, ver.zProject, ver.zName);
+  result_ref(&x, ctx, argv[0], &ver);
+  lineage_node_clear(&ver);
+}

@@ -1,0 +1,336 @@
+/*
+** clusters.c: the lineage_clusters virtual table, W&B's lineage tab as rows.
+**
+**   SELECT level, kind, ref, cluster, cluster_size
+**   FROM lineage_clusters('mnist:v2');            -- max_depth, min_size too
+**   SELECT * FROM lineage_clusters('mnist:v2')
+**   WHERE cluster = 3 AND ref LIKE 'sweep-%';     -- search a cluster
+**
+** One row per node upstream or downstream of the start, and the start. A
+** node's level is -depth upstream, +depth downstream, 0 for the start; a
+** node reachable both ways (a cycle) takes the smaller distance, upstream
+** on a tie. All nodes of one kind at one level form a cluster when there
+** are at least min_size (default 5) of them; the start is never in one.
+**
+** How it works: xFilter runs both walks to the end (bounded by max_depth),
+** merges them into one array of rows sorted by (level, discovery order),
+** reads each node's kind with one seek, and counts the (level, kind)
+** groups. Counting needs every node of a level, so this table, unlike the
+** walks, is complete before its first row.
+*/
+#include "lineage.h"
+#include <stdlib.h>
+#include <string.h>
+
+/* Columns 0-7 are LINEAGE_NODE_COLUMNS (lineage.h). */
+#define CLU_COL_LEVEL         8
+#define CLU_COL_CLUSTER       9
+#define CLU_COL_CLUSTER_SIZE 10
+#define CLU_COL_START        11   /* hidden: the arguments */
+#define CLU_COL_MAX_DEPTH    12
+#define CLU_COL_MIN_SIZE     13
+#define CLU_NARG              3
+
+/* Default number of nodes that make a cluster, as W&B's lineage tab. */
+#define CLU_DEFAULT_MIN_SIZE  5
+
+typedef struct CluRow {
+  sqlite3_int64 id;
+  int level;
+  unsigned int seq;          /* discovery order within its walk */
+  int bRun;                  /* kind is 'run' */
+  int cluster;               /* 0: in none */
+  unsigned int clusterSize;
+} CluRow;
+
+typedef struct CluVtab {
+  sqlite3_vtab base;
+  sqlite3 *db;
+} CluVtab;
+
+typedef struct CluCursor {
+  sqlite3_vtab_cursor base;
+  LineageWalker up, down;
+  LineageMeta meta;
+  sqlite3_stmt *pKind;
+  int bOpen;
+  CluRow *aRow;
+  unsigned int nRow, iRow;
+  sqlite3_value *apArg[CLU_NARG];  /* start, max_depth, min_size as given */
+} CluCursor;
+
+static int cluConnect(sqlite3 *db, void *pAux, int argc,
+                      const char *const *argv, sqlite3_vtab **ppVtab,
+                      char **pzErr){
+  CluVtab *p;
+  int rc;
+  (void)pAux; (void)argc; (void)argv; (void)pzErr;
+  rc = sqlite3_declare_vtab(db, "CREATE TABLE x(" LINEAGE_NODE_COLUMNS ", "
+      "level INTEGER, cluster INTEGER, cluster_size INTEGER, start HIDDEN, "
+      "max_depth HIDDEN, min_size HIDDEN)");
+  if( rc!=SQLITE_OK ) return rc;
+  sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+  p = sqlite3_malloc(sizeof(*p));
+  if( p==0 ) return SQLITE_NOMEM;
+  memset(p, 0, sizeof(*p));
+  p->db = db;
+  *ppVtab = &p->base;
+  return SQLITE_OK;
+}
+
+static int cluDisconnect(sqlite3_vtab *pVtab){
+  sqlite3_free(pVtab);
+  return SQLITE_OK;
+}
+
+static int cluOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCur){
+  CluCursor *c = sqlite3_malloc(sizeof(*c));
+  (void)pVtab;
+  if( c==0 ) return SQLITE_NOMEM;
+  memset(c, 0, sizeof(*c));
+  *ppCur = &c->base;
+  return SQLITE_OK;
+}
+
+static void cluReset(CluCursor *c){
+  int i;
+  sqlite3_free(c->aRow);
+  c->aRow = 0;
+  c->nRow = c->iRow = 0;
+  for(i=0; i<CLU_NARG; i++){
+    sqlite3_value_free(c->apArg[i]);
+    c->apArg[i] = 0;
+  }
+}
+
+static int cluClose(sqlite3_vtab_cursor *cur){
+  CluCursor *c = (CluCursor*)cur;
+  cluReset(c);
+  lineage_walker_close(&c->up);
+  lineage_walker_close(&c->down);
+  lineage_meta_close(&c->meta);
+  sqlite3_finalize(c->pKind);
+  sqlite3_free(c);
+  return SQLITE_OK;
+}
+
+static int cluNext(sqlite3_vtab_cursor *cur){
+  ((CluCursor*)cur)->iRow++;
+  return SQLITE_OK;
+}
+
+static int cluEof(sqlite3_vtab_cursor *cur){
+  CluCursor *c = (CluCursor*)cur;
+  return c->iRow>=c->nRow;
+}
+
+static int cluColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i){
+  CluCursor *c = (CluCursor*)cur;
+  const CluRow *r = &c->aRow[c->iRow];
+  switch( i ){
+    case LINEAGE_COL_NODE_ID: sqlite3_result_int64(ctx, r->id); break;
+    case CLU_COL_LEVEL:       sqlite3_result_int(ctx, r->level); break;
+    case CLU_COL_CLUSTER:
+      if( r->cluster ) sqlite3_result_int(ctx, r->cluster);
+      break;
+    case CLU_COL_CLUSTER_SIZE:
+      if( r->cluster ) sqlite3_result_int64(ctx, r->clusterSize);
+      break;
+    case CLU_COL_START: case CLU_COL_MAX_DEPTH: case CLU_COL_MIN_SIZE:
+      if( c->apArg[i-CLU_COL_START] ){
+        sqlite3_result_value(ctx, c->apArg[i-CLU_COL_START]);
+      }
+      break;
+    default:
+      return lineage_meta_result(&c->meta, r->id, i, ctx);
+  }
+  return SQLITE_OK;
+}
+
+static int cluRowid(sqlite3_vtab_cursor *cur, sqlite_int64 *pRowid){
+  *pRowid = ((CluCursor*)cur)->iRow + 1;
+  return SQLITE_OK;
+}
+
+static int row_cmp(const void *a, const void *b){
+  const CluRow *x = (const CluRow*)a, *y = (const CluRow*)b;
+  if( x->level!=y->level ) return x->level<y->level ? -1 : 1;
+  return x->seq<y->seq ? -1 : x->seq>y->seq;
+}
+
+/* Run a walker to its end. */
+static int walk_all(LineageWalker *w){
+  int rc;
+  while( (rc = lineage_walker_step(w))==SQLITE_OK ){}
+  return rc==SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Merge the two finished walks into c->aRow, read kinds, find clusters. */
+static int cluBuild(CluCursor *c, sqlite3_int64 minSize){
+  unsigned int i, j, n = 0;
+  int nCluster = 0;
+  c->aRow = sqlite3_malloc64(sizeof(CluRow)*
+                             ((sqlite3_uint64)c->up.nQueue + c->down.nQueue));
+  if( c->aRow==0 ) return SQLITE_NOMEM;
+  for(i=0; i<c->up.nQueue; i++){
+    const LineageVisit *v = &c->up.aQueue[i];
+    int k = lineage_walker_find(&c->down, v->id);
+    if( k>=0 && c->down.aQueue[k].depth<v->depth ) continue;
+    c->aRow[n].id = v->id;
+    c->aRow[n].level = -(int)v->depth;
+    c->aRow[n].seq = i;
+    n++;
+  }
+  for(i=0; i<c->down.nQueue; i++){
+    const LineageVisit *v = &c->down.aQueue[i];
+    int k = lineage_walker_find(&c->up, v->id);
+    if( k>=0 && c->up.aQueue[k].depth<=v->depth ) continue;
+    c->aRow[n].id = v->id;
+    c->aRow[n].level = (int)v->depth;
+    c->aRow[n].seq = i;
+    n++;
+  }
+  c->nRow = n;
+  qsort(c->aRow, n, sizeof(CluRow), row_cmp);
+  for(i=0; i<n; i++){
+    int rc;
+    CluRow *r = &c->aRow[i];
+    sqlite3_bind_int64(c->pKind, 1, r->id);
+    rc = sqlite3_step(c->pKind);
+    r->bRun = rc==SQLITE_ROW && sqlite3_column_int(c->pKind, 0);
+    r->cluster = 0;
+    sqlite3_reset(c->pKind);
+    if( rc!=SQLITE_ROW && rc!=SQLITE_DONE ) return rc;
+  }
+  /* Each level is a run of rows: count its runs and artifacts. */
+  for(i=0; i<n; i=j){
+    unsigned int nKind[2] = {0, 0};
+    int aId[2] = {0, 0};
+    for(j=i; j<n && c->aRow[j].level==c->aRow[i].level; j++){
+      nKind[c->aRow[j].bRun]++;
+    }
+    if( c->aRow[i].level==0 ) continue;
+    for(; i<j; i++){
+      CluRow *r = &c->aRow[i];
+      if( nKind[r->bRun]<minSize ) continue;
+      if( aId[r->bRun]==0 ) aId[r->bRun] = ++nCluster;
+      r->cluster = aId[r->bRun];
+      r->clusterSize = nKind[r->bRun];
+    }
+  }
+  return SQLITE_OK;
+}
+
+/*
+** xFilter: argv[0] is the start; idxNum bit 1 says argv holds max_depth
+** next, bit 2 that min_size follows.
+*/
+static int cluFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
+                     int argc, sqlite3_value **argv){
+  CluCursor *c = (CluCursor*)cur;
+  CluVtab *p = (CluVtab*)cur->pVtab;
+  sqlite3_int64 maxDepth = -1, minSize = CLU_DEFAULT_MIN_SIZE, startId;
+  LineageNode start;
+  Lx x;
+  int i, iArg = 1, rc;
+  (void)idxStr; (void)argc;
+
+  cluReset(c);
+  sqlite3_free(p->base.zErrMsg);
+  p->base.zErrMsg = 0;
+  c->apArg[0] = sqlite3_value_dup(argv[0]);
+  for(i=1; i<CLU_NARG; i++){
+    if( idxNum & (1<<(i-1)) ) c->apArg[i] = sqlite3_value_dup(argv[iArg++]);
+  }
+  for(i=0; i<CLU_NARG; i++){
+    if( (i==0 || (idxNum & (1<<(i-1)))) && c->apArg[i]==0 ) return SQLITE_NOMEM;
+  }
+  rc = lineage_int_arg(c->apArg[1], "max_depth", 0, -1, &maxDepth,
+                       &p->base.zErrMsg);
+  if( rc==SQLITE_OK ){
+    rc = lineage_int_arg(c->apArg[2], "min_size", 1, CLU_DEFAULT_MIN_SIZE,
+                         &minSize, &p->base.zErrMsg);
+  }
+  if( rc ) return rc;
+
+  lx_init(&x, p->db);
+  lineage_resolve_start(&x, argv[0], &start);
+  if( x.rc ){
+    p->base.zErrMsg = x.zErr;
+    return x.rc;
+  }
+  startId = start.id;
+  lineage_node_clear(&start);
+  if( !c->bOpen ){
+    rc = lineage_walker_open(&c->up, p->db, LINEAGE_UPSTREAM, &p->base.zErrMsg);
+    if( rc==SQLITE_OK ){
+      rc = lineage_walker_open(&c->down, p->db, LINEAGE_DOWNSTREAM,
+                               &p->base.zErrMsg);
+    }
+    if( rc==SQLITE_OK ) rc = lineage_meta_open(&c->meta, p->db, &p->base.zErrMsg);
+    if( rc==SQLITE_OK ){
+      rc = sqlite3_prepare_v3(p->db, "SELECT kind='run' FROM main.lineage_node "
+                              "WHERE node_id=?1", -1, SQLITE_PREPARE_PERSISTENT,
+                              &c->pKind, 0);
+    }
+    if( rc ) return rc;
+    c->bOpen = 1;
+  }
+  c->meta.bValid = 0;
+  rc = lineage_walker_start(&c->up, startId, maxDepth);
+  if( rc==SQLITE_OK ) rc = lineage_walker_start(&c->down, startId, maxDepth);
+  if( rc==SQLITE_OK ) rc = walk_all(&c->up);
+  if( rc==SQLITE_OK ) rc = walk_all(&c->down);
+  if( rc==SQLITE_OK ) rc = cluBuild(c, minSize);
+  if( rc!=SQLITE_OK && rc!=SQLITE_NOMEM && p->base.zErrMsg==0 ){
+    p->base.zErrMsg = sqlite3_mprintf("lineage: %s", sqlite3_errmsg(p->db));
+  }
+  return rc;
+}
+
+/*
+** xBestIndex: start (required), max_depth and min_size (optional) must be
+** equalities on the hidden columns. argv order: start, max_depth, min_size;
+** idxNum bit 1: max_depth given, bit 2: min_size given.
+*/
+static int cluBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo){
+  int aIdx[CLU_NARG] = {-1, -1, -1};
+  int bStartSeen = 0, i, n = 0;
+  const struct sqlite3_index_constraint *pC = pInfo->aConstraint;
+  for(i=0; i<pInfo->nConstraint; i++, pC++){
+    int iArg = pC->iColumn - CLU_COL_START;
+    if( iArg==0 ) bStartSeen = 1;
+    if( iArg<0 || iArg>=CLU_NARG || !pC->usable ) continue;
+    if( pC->op==SQLITE_INDEX_CONSTRAINT_EQ && aIdx[iArg]<0 ) aIdx[iArg] = i;
+  }
+  if( aIdx[0]<0 ){
+    if( bStartSeen ) return SQLITE_CONSTRAINT;
+    sqlite3_free(pVtab->zErrMsg);
+    pVtab->zErrMsg = sqlite3_mprintf("lineage: lineage_clusters needs a "
+        "start: SELECT * FROM lineage_clusters('name:alias' or run id or "
+        "node_id)");
+    return SQLITE_ERROR;
+  }
+  pInfo->idxNum = 0;
+  for(i=0; i<CLU_NARG; i++){
+    if( aIdx[i]<0 ) continue;
+    pInfo->aConstraintUsage[aIdx[i]].argvIndex = ++n;
+    pInfo->aConstraintUsage[aIdx[i]].omit = 1;
+    if( i>0 ) pInfo->idxNum |= 1<<(i-1);
+  }
+  pInfo->estimatedCost = 1000.0;
+  pInfo->estimatedRows = 1000;
+  if( pInfo->nOrderBy==1 && pInfo->aOrderBy[0].iColumn==CLU_COL_LEVEL
+   && !pInfo->aOrderBy[0].desc ){
+    pInfo->orderByConsumed = 1;
+  }
+  return SQLITE_OK;
+}
+
+sqlite3_module lineage_clusters_module = {
+  0,                /* iVersion */
+  0,                /* xCreate: eponymous only */
+  cluConnect, cluBestIndex, cluDisconnect, 0, cluOpen, cluClose,
+  cluFilter, cluNext, cluEof, cluColumn, cluRowid,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+};

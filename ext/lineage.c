@@ -1,0 +1,102 @@
+/*
+** lineage.c: the entry point of sqlite-lineage.
+**
+**   .load ./build/lineage                      -- sqlite3 shell
+**   SELECT load_extension('build/lineage');    -- any language
+**
+** sqlite3_lineage_init() checks the SQLite version, then registers the SQL
+** functions and the virtual-table modules from the two tables below; each
+** return code is checked and a failure names what could not be registered.
+** Built with -DSQLITE_CORE the same function can be handed to
+** sqlite3_auto_extension(). Loading writes nothing to the database: the
+** tables are created by the first write (schema.c).
+*/
+#include "lineage.h"
+SQLITE_EXTENSION_INIT1
+#include <string.h>
+
+/* lineage_version(): the version from the VERSION file. */
+static void fn_version(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  (void)argc; (void)argv;
+  sqlite3_result_text(ctx, LINEAGE_VERSION, -1, SQLITE_STATIC);
+}
+
+/* Writers may change the database (and log_artifact reads files): they are
+** DIRECTONLY, so no view, trigger or schema of an untrusted database can
+** call them. Pure functions are DETERMINISTIC and INNOCUOUS. */
+#define WRITER (SQLITE_UTF8 | SQLITE_DIRECTONLY)
+#define PURE   (SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS)
+
+static const struct {
+  const char *zName;
+  int nArg;            /* -1: any number, checked by nMinArg..nMaxArg */
+  int nMinArg, nMaxArg;
+  int flags;
+  void (*xFunc)(sqlite3_context*, int, sqlite3_value**);
+} aFunc[] = {
+  { "run_start",        1, 1, 3, WRITER, lineage_fn_run_start },
+  { "run_finish",       1, 1, 3, WRITER, lineage_fn_run_finish },
+  { "use_artifact",     2, 2, 3, WRITER, lineage_fn_use_artifact },
+  { "log_artifact",     3, 3, 6, WRITER, lineage_fn_log_artifact },
+  { "artifact_alias",   2, 2, 2, WRITER, lineage_fn_artifact_alias },
+  { "artifact_unalias", 2, 2, 2, WRITER, lineage_fn_artifact_unalias },
+  { "artifact_delete",  1, 1, 2, WRITER, lineage_fn_artifact_delete },
+  { "artifact_digest",  1, 1, 1, PURE,   lineage_fn_artifact_digest },
+  { "lineage_version",  0, 0, 0, PURE,   fn_version },
+};
+
+static const struct {
+  const char *zName;
+  sqlite3_module *pModule;
+  const void *pAux;
+} aModule[] = {
+  { "lineage_upstream",   &lineage_walk_module, &lineage_dir[LINEAGE_UPSTREAM] },
+  { "lineage_downstream", &lineage_walk_module, &lineage_dir[LINEAGE_DOWNSTREAM] },
+  { "lineage_clusters",   &lineage_clusters_module, 0 },
+};
+
+#ifdef _WIN32
+__declspec(dllexport)
+#endif
+__attribute__((visibility("default")))
+int sqlite3_lineage_init(sqlite3 *db, char **pzErrMsg,
+                         const sqlite3_api_routines *pApi){
+  size_t i;
+  int n, rc = SQLITE_OK;
+  SQLITE_EXTENSION_INIT2(pApi);
+  if( sqlite3_libversion_number()<LINEAGE_MIN_SQLITE ){
+    if( pzErrMsg ){
+      *pzErrMsg = sqlite3_mprintf("lineage: SQLite %s is too old; "
+          "sqlite-lineage needs %s or newer", sqlite3_libversion(),
+          LINEAGE_MIN_SQLITE_TEXT);
+    }
+    return SQLITE_ERROR;
+  }
+  for(i=0; rc==SQLITE_OK && i<sizeof(aFunc)/sizeof(aFunc[0]); i++){
+    /* One registration per arity, so a wrong count is SQLite's own error. */
+    for(n=aFunc[i].nMinArg; rc==SQLITE_OK && n<=aFunc[i].nMaxArg; n++){
+      rc = sqlite3_create_function(db, aFunc[i].zName, n, aFunc[i].flags, 0,
+                                   aFunc[i].xFunc, 0, 0);
+    }
+    if( rc!=SQLITE_OK && pzErrMsg ){
+      *pzErrMsg = sqlite3_mprintf("lineage: cannot register function %s: %s",
+                                  aFunc[i].zName, sqlite3_errmsg(db));
+    }
+  }
+  for(i=0; rc==SQLITE_OK && i<sizeof(aModule)/sizeof(aModule[0]); i++){
+    rc = sqlite3_create_module(db, aModule[i].zName, aModule[i].pModule,
+                               (void*)aModule[i].pAux);
+    if( rc!=SQLITE_OK && pzErrMsg ){
+      *pzErrMsg = sqlite3_mprintf("lineage: cannot register module %s: %s",
+                                  aModule[i].zName, sqlite3_errmsg(db));
+    }
+  }
+  if( rc==SQLITE_OK ){
+    rc = lineage_register_placeholders(db);
+    if( rc!=SQLITE_OK && pzErrMsg ){
+      *pzErrMsg = sqlite3_mprintf("lineage: cannot register the view "
+                                  "stand-ins: %s", sqlite3_errmsg(db));
+    }
+  }
+  return rc;
+}

@@ -1,0 +1,234 @@
+/*
+** lineage.h: what the extension's source files share.
+**
+** Every .c file includes this header, which pulls in sqlite3ext.h with
+** SQLITE_EXTENSION_INIT3 (lineage.c alone adds SQLITE_EXTENSION_INIT1), so
+** one set of sources builds both the loadable extension and, compiled with
+** -DSQLITE_CORE, a static library. Only sqlite3_lineage_init is exported.
+*/
+#ifndef LINEAGE_H
+#define LINEAGE_H
+
+#include "sqlite3ext.h"
+SQLITE_EXTENSION_INIT3
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/* The oldest SQLite this extension runs on: built-in JSON (3.38.0). */
+#define LINEAGE_MIN_SQLITE      3038000
+#define LINEAGE_MIN_SQLITE_TEXT "3.38.0"
+
+/* The project of runs and artifacts created without one. */
+#define LINEAGE_DEFAULT_PROJECT "uncategorized"
+
+/* ---- sqlutil.c: statements with a sticky error, savepoints -------------- */
+
+/* One unit of work on a connection. The first failure is kept in rc/zErr;
+** every later call is a no-op, so a writer reads as a straight line and
+** checks x.rc where it must branch. */
+typedef struct Lx {
+  sqlite3 *db;
+  int rc;           /* SQLITE_OK until something fails */
+  char *zErr;       /* "lineage: ..." message of the first failure */
+  int inSavepoint;  /* lx_begin() succeeded */
+} Lx;
+
+void lx_init(Lx *x, sqlite3 *db);
+void lx_fail(Lx *x, const char *zFmt, ...);
+/* Prepare zSql and bind one argument per letter of zTypes: 't' text
+** (const char*, NULL binds NULL), 'i' sqlite3_int64, 'd' double,
+** 'v' sqlite3_value*. Returns NULL once x has failed. */
+sqlite3_stmt *lx_prepare(Lx *x, const char *zSql, const char *zTypes, ...);
+/* Step; SQLITE_ROW or SQLITE_DONE, or the error (recorded in x). */
+int lx_step(Lx *x, sqlite3_stmt *pStmt);
+/* Run a statement to completion. */
+void lx_exec(Lx *x, const char *zSql, const char *zTypes, ...);
+/* First column of the first row as an integer; iDefault when no row. */
+sqlite3_int64 lx_int(Lx *x, sqlite3_int64 iDefault, const char *zSql,
+                     const char *zTypes, ...);
+/* First column of the first row as text (sqlite3_malloc'd), or NULL. */
+char *lx_text(Lx *x, const char *zSql, const char *zTypes, ...);
+/* SAVEPOINT; then lx_end() releases it, or rolls it back if x failed, and
+** reports the outcome: SQLITE_OK, or the error set on ctx. */
+void lx_begin(Lx *x);
+int lx_end(Lx *x, sqlite3_context *ctx);
+/* Free what x holds (lx_end does this). */
+void lx_clear(Lx *x);
+
+/* The current time as ISO-8601 UTC with milliseconds, or the normalized
+** form of zIn; NULL (and x failed, naming zWhat) when zIn is not a time. */
+char *lx_time(Lx *x, const char *zIn, const char *zWhat);
+
+/* ---- schema.c ----------------------------------------------------------- */
+/* Make sure the tables exist (creating them on the first write) and that the
+** schema version is one this build knows. */
+void lineage_schema_ensure(Lx *x);
+/* 1 when the lineage tables exist in the main database. */
+int lineage_schema_exists(sqlite3 *db);
+int lineage_register_placeholders(sqlite3 *db);
+
+/* ---- names.c: validation and references --------------------------------- */
+int lineage_valid_name(const char *z);
+int lineage_valid_type(const char *z);
+int lineage_valid_alias(const char *z);
+int lineage_valid_run_id(const char *z);
+int lineage_valid_project(const char *z);
+/* Validate, failing x with a message that names the value. */
+void lineage_check_name(Lx *x, const char *z);
+void lineage_check_type(Lx *x, const char *z);
+void lineage_check_alias(Lx *x, const char *z);
+
+/* A reference split into parts; the strings are owned by the struct. */
+typedef struct LineageRef {
+  char *zProject;   /* "entity/project" or "project", NULL if unqualified */
+  char *zName;      /* the run id or artifact name */
+  char *zSel;       /* the part after ':' (alias or vN), NULL if none */
+} LineageRef;
+void lineage_ref_parse(Lx *x, const char *zRef, int isArtifact, LineageRef *p);
+void lineage_ref_clear(LineageRef *p);
+
+/* What a resolved node is. */
+typedef struct LineageNode {
+  sqlite3_int64 id;
+  char zKind[9];       /* "run" or "artifact" */
+  char *zProject;
+  char *zName;
+  sqlite3_int64 version; /* -1 for a run */
+  char *zType;
+  char *zState;
+} LineageNode;
+void lineage_node_clear(LineageNode *p);
+
+/* Resolve a run reference; unqualified ones must be unique across projects. */
+void lineage_resolve_run(Lx *x, const char *zRef, LineageNode *pOut);
+/* Resolve an artifact reference. zProject: where an unqualified reference
+** lives (NULL: the one project that has such an artifact). A bare name means
+** name:latest. */
+void lineage_resolve_version(Lx *x, const char *zRef, const char *zProject,
+                             LineageNode *pOut);
+/* Resolve the start of a walk: integer node_id, artifact ref, or run ref. */
+void lineage_resolve_start(Lx *x, sqlite3_value *pStart, LineageNode *pOut);
+/* Load a node by id; fails x naming the id when there is none. */
+void lineage_node_load(Lx *x, sqlite3_int64 id, LineageNode *pOut);
+/* "name:vN", or "project/name:vN" when bQualify (sqlite3_malloc'd). */
+char *lineage_version_ref(const LineageNode *p, int bQualify);
+
+/* ---- md5.c -------------------------------------------------------------- */
+typedef struct LineageMd5 {
+  unsigned int state[4];
+  unsigned long long nBytes;
+  unsigned char buf[64];
+} LineageMd5;
+void lineage_md5_init(LineageMd5 *c);
+void lineage_md5_update(LineageMd5 *c, const void *p, size_t n);
+void lineage_md5_final(LineageMd5 *c, unsigned char out[16]);
+void lineage_hex(const unsigned char *p, int n, char *zOut);      /* 2n+1 */
+void lineage_base64(const unsigned char *p, int n, char *zOut);   /* 4*ceil(n/3)+1 */
+
+/* ---- digest.c: manifests ------------------------------------------------ */
+typedef struct LineageEntry {
+  char *zPath;
+  char *zDigest;
+  sqlite3_int64 size;   /* -1 when unknown */
+  char *zRefUri;        /* NULL unless a reference entry */
+} LineageEntry;
+typedef struct LineageManifest {
+  int n;
+  LineageEntry *a;       /* sorted by path */
+  sqlite3_int64 size;    /* sum of known sizes */
+  char zDigest[33];      /* hex MD5 of the manifest */
+} LineageManifest;
+/* Parse a files JSON array (NULL: empty); bAllowLocal: read local_path. */
+void lineage_manifest_load(Lx *x, sqlite3_value *pFiles, int bAllowLocal,
+                           LineageManifest *p);
+void lineage_manifest_clear(LineageManifest *p);
+void lineage_fn_artifact_digest(sqlite3_context*, int, sqlite3_value**);
+
+/* ---- runs.c, artifacts.c: SQL functions --------------------------------- */
+void lineage_fn_run_start(sqlite3_context*, int, sqlite3_value**);
+void lineage_fn_run_finish(sqlite3_context*, int, sqlite3_value**);
+void lineage_fn_use_artifact(sqlite3_context*, int, sqlite3_value**);
+void lineage_fn_log_artifact(sqlite3_context*, int, sqlite3_value**);
+void lineage_fn_artifact_alias(sqlite3_context*, int, sqlite3_value**);
+void lineage_fn_artifact_unalias(sqlite3_context*, int, sqlite3_value**);
+void lineage_fn_artifact_delete(sqlite3_context*, int, sqlite3_value**);
+/* Point alias at version node p (moving it from any other version). */
+void lineage_alias_set(Lx *x, const LineageNode *p, const char *zAlias);
+/* Check a JSON object of options against the allowed keys (NULL-terminated). */
+void lineage_check_options(Lx *x, sqlite3_value *pOpts, const char *zFunc,
+                           const char *const *azAllowed);
+
+/* ---- walker.c: breadth-first search ------------------------------------ */
+
+/* Which way a walk follows the edges. */
+#define LINEAGE_UPSTREAM   0   /* dst -> src: where a node came from */
+#define LINEAGE_DOWNSTREAM 1   /* src -> dst: what was made from it */
+
+/* One discovered node: 16 bytes. Nodes sit in the queue in the order they
+** were discovered, which is breadth-first order, so depth never decreases. */
+typedef struct LineageVisit {
+  sqlite3_int64 id;
+  unsigned int parent;  /* queue index + 1 of the node it was reached from */
+  unsigned int depth;
+} LineageVisit;
+
+/* A breadth-first walk: the queue of discovered nodes and a hash set over it
+** (open addressing; each slot holds a queue index + 1, 0 when empty). */
+typedef struct LineageWalker {
+  LineageVisit *aQueue;
+  unsigned int nQueue, nAlloc;
+  unsigned int *aSlot;
+  unsigned int nSlotMask;     /* number of slots - 1 (a power of two) */
+  unsigned int iExpand;       /* queue[iExpand] is the next node to expand */
+  sqlite3_int64 maxDepth;     /* deepest depth to discover; -1: no limit */
+  sqlite3_stmt *pNeighbors;   /* one index seek: a node's neighbours */
+} LineageWalker;
+
+/* Prepare the neighbour query for dir; the walker starts empty. */
+int lineage_walker_open(LineageWalker *w, sqlite3 *db, int dir, char **pzErr);
+void lineage_walker_close(LineageWalker *w);
+/* Forget the previous walk and start a new one at id. */
+int lineage_walker_start(LineageWalker *w, sqlite3_int64 id,
+                         sqlite3_int64 maxDepth);
+/* Expand the next node: its unseen neighbours join the queue. SQLITE_OK,
+** SQLITE_DONE when every discovered node is expanded, or an error. */
+int lineage_walker_step(LineageWalker *w);
+/* Queue index of id, or -1 when it was not discovered. */
+int lineage_walker_find(const LineageWalker *w, sqlite3_int64 id);
+
+/* The metadata of one node, read on demand (one seek on lineage_node). */
+typedef struct LineageMeta {
+  sqlite3_stmt *pStmt;
+  sqlite3_int64 id;   /* the node pStmt is positioned on */
+  int bValid;         /* pStmt holds id's row */
+} LineageMeta;
+int lineage_meta_open(LineageMeta *m, sqlite3 *db, char **pzErr);
+void lineage_meta_close(LineageMeta *m);
+/* Result column iCol (LINEAGE_COL_KIND..LINEAGE_COL_STATE) of node id. */
+int lineage_meta_result(LineageMeta *m, sqlite3_int64 id, int iCol,
+                        sqlite3_context *ctx);
+/* The columns every walk table starts with. */
+#define LINEAGE_COL_NODE_ID  0
+#define LINEAGE_COL_KIND     1
+#define LINEAGE_COL_PROJECT  2
+#define LINEAGE_COL_REF      3
+#define LINEAGE_COL_NAME     4
+#define LINEAGE_COL_VERSION  5
+#define LINEAGE_COL_TYPE     6
+#define LINEAGE_COL_STATE    7
+#define LINEAGE_NODE_COLUMNS \
+  "node_id INTEGER, kind TEXT, project TEXT, ref TEXT, name TEXT, " \
+  "version INTEGER, type TEXT, state TEXT"
+
+/* Check a max_depth or min_size argument: NULL gives iDefault; otherwise an
+** integer >= iMin, or an error message (sqlite3_malloc'd) in *pzErr. */
+int lineage_int_arg(sqlite3_value *p, const char *zName, sqlite3_int64 iMin,
+                    sqlite3_int64 iDefault, sqlite3_int64 *piOut, char **pzErr);
+
+/* ---- walk.c, clusters.c: virtual tables --------------------------------- */
+extern sqlite3_module lineage_walk_module;     /* pAux: &lineage_dir[dir] */
+extern sqlite3_module lineage_clusters_module;
+extern const int lineage_dir[2];
+
+#endif /* LINEAGE_H */

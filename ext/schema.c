@@ -1,0 +1,142 @@
+/*
+** schema.c: the lineage tables, created on the first write.
+**
+** sql/schema.sql is embedded at build time (lineage_schema_sql). A writer
+** calls lineage_schema_ensure() inside its savepoint: when lineage_meta is
+** missing it runs the whole script, otherwise it checks the recorded
+** schema_version (a newer one is refused; an older one would be migrated
+** here). Loading the extension itself writes nothing, so it works on
+** read-only and empty databases.
+**
+** Until the first write creates them, the views lineage_runs,
+** lineage_versions, lineage_files and lineage_edges do not exist. So that a
+** read on such a database returns no rows rather than "no such table", the
+** extension registers eponymous virtual tables of the same names and
+** columns that are always empty. A real table or view of the same name takes
+** precedence in SQLite's name lookup, so once the schema exists they are
+** never seen again.
+*/
+#include "lineage.h"
+#include "lineage_schema_sql.h"
+#include <string.h>
+
+#define LINEAGE_SCHEMA_VERSION 1
+
+int lineage_schema_exists(sqlite3 *db){
+  sqlite3_stmt *pStmt = 0;
+  int bExists = 0;
+  if( sqlite3_prepare_v2(db,
+        "SELECT 1 FROM main.sqlite_schema WHERE type='table' "
+        "AND name='lineage_meta'", -1, &pStmt, 0)==SQLITE_OK ){
+    bExists = sqlite3_step(pStmt)==SQLITE_ROW;
+  }
+  sqlite3_finalize(pStmt);
+  return bExists;
+}
+
+void lineage_schema_ensure(Lx *x){
+  sqlite3_int64 v;
+  if( x->rc ) return;
+  if( !lineage_schema_exists(x->db) ){
+    char *zErr = 0;
+    int rc = sqlite3_exec(x->db, lineage_schema_sql, 0, 0, &zErr);
+    if( rc!=SQLITE_OK ){
+      lx_fail(x, "cannot create the lineage tables: %s",
+              zErr ? zErr : sqlite3_errstr(rc));
+      if( rc==SQLITE_NOMEM ) x->rc = rc;
+    }
+    sqlite3_free(zErr);
+    return;
+  }
+  v = lx_int(x, 0, "SELECT value FROM main.lineage_meta "
+                   "WHERE key='schema_version'", 0);
+  if( x->rc==SQLITE_OK && v!=LINEAGE_SCHEMA_VERSION ){
+    lx_fail(x, "the database has lineage schema version %lld; this build "
+               "(sqlite-lineage %s) reads version %d", v, LINEAGE_VERSION,
+               LINEAGE_SCHEMA_VERSION);
+  }
+}
+
+/* ---- empty stand-ins for the views -------------------------------------- */
+
+typedef struct EmptyCursor { sqlite3_vtab_cursor base; } EmptyCursor;
+
+/* pAux is the CREATE TABLE statement that gives the view's columns. */
+static int emptyConnect(sqlite3 *db, void *pAux, int argc,
+                        const char *const *argv, sqlite3_vtab **ppVtab,
+                        char **pzErr){
+  sqlite3_vtab *p;
+  int rc;
+  (void)argc; (void)argv; (void)pzErr;
+  rc = sqlite3_declare_vtab(db, (const char*)pAux);
+  if( rc!=SQLITE_OK ) return rc;
+  sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+  p = sqlite3_malloc(sizeof(*p));
+  if( p==0 ) return SQLITE_NOMEM;
+  memset(p, 0, sizeof(*p));
+  *ppVtab = p;
+  return SQLITE_OK;
+}
+static int emptyDisconnect(sqlite3_vtab *p){ sqlite3_free(p); return SQLITE_OK; }
+static int emptyBestIndex(sqlite3_vtab *p, sqlite3_index_info *pInfo){
+  (void)p;
+  pInfo->estimatedCost = 1.0;
+  pInfo->estimatedRows = 0;
+  return SQLITE_OK;
+}
+static int emptyOpen(sqlite3_vtab *p, sqlite3_vtab_cursor **ppCur){
+  EmptyCursor *c = sqlite3_malloc(sizeof(*c));
+  (void)p;
+  if( c==0 ) return SQLITE_NOMEM;
+  memset(c, 0, sizeof(*c));
+  *ppCur = &c->base;
+  return SQLITE_OK;
+}
+static int emptyClose(sqlite3_vtab_cursor *c){ sqlite3_free(c); return SQLITE_OK; }
+static int emptyFilter(sqlite3_vtab_cursor *c, int idxNum, const char *idxStr,
+                       int argc, sqlite3_value **argv){
+  (void)c; (void)idxNum; (void)idxStr; (void)argc; (void)argv;
+  return SQLITE_OK;
+}
+static int emptyNext(sqlite3_vtab_cursor *c){ (void)c; return SQLITE_OK; }
+static int emptyEof(sqlite3_vtab_cursor *c){ (void)c; return 1; }
+static int emptyColumn(sqlite3_vtab_cursor *c, sqlite3_context *ctx, int i){
+  (void)c; (void)ctx; (void)i;
+  return SQLITE_OK;
+}
+static int emptyRowid(sqlite3_vtab_cursor *c, sqlite_int64 *pRowid){
+  (void)c; *pRowid = 0;
+  return SQLITE_OK;
+}
+
+static sqlite3_module emptyModule = {
+  0, 0, emptyConnect, emptyBestIndex, emptyDisconnect, 0, emptyOpen,
+  emptyClose, emptyFilter, emptyNext, emptyEof, emptyColumn, emptyRowid,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+};
+
+/* The views' columns, as sql/schema.sql defines them (a test compares the
+** two on every build). */
+static const struct { const char *zName; const char *zDecl; } aView[] = {
+  { "lineage_runs",
+    "CREATE TABLE x(node_id, project, run_id, name, job_type, state, author,"
+    " group_name, config, started_at, finished_at, duration_s)" },
+  { "lineage_versions",
+    "CREATE TABLE x(node_id, project, name, type, version, ref, aliases,"
+    " digest, size, file_count, description, metadata, tags, state,"
+    " created_at, logged_by)" },
+  { "lineage_files",
+    "CREATE TABLE x(node_id, ref, path, digest, size, ref_uri)" },
+  { "lineage_edges",
+    "CREATE TABLE x(src, dst, run_id, artifact_ref, direction, created_at)" },
+};
+
+int lineage_register_placeholders(sqlite3 *db){
+  size_t i;
+  int rc = SQLITE_OK;
+  for(i=0; rc==SQLITE_OK && i<sizeof(aView)/sizeof(aView[0]); i++){
+    rc = sqlite3_create_module(db, aView[i].zName, &emptyModule,
+                               (void*)aView[i].zDecl);
+  }
+  return rc;
+}

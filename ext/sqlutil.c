@@ -1,0 +1,193 @@
+/*
+** sqlutil.c: running SQL from the extension's functions.
+**
+** An Lx is one unit of work on a connection with a sticky error: the first
+** failure is recorded (as a "lineage: ..." message) and every later call
+** becomes a no-op, so the writers read as straight-line code. Every value
+** goes into a statement through a bind, never into the SQL text. lx_begin
+** and lx_end wrap a writer in a savepoint so that it does all of its work or
+** none of it.
+*/
+#include "lineage.h"
+#include <string.h>
+
+void lx_init(Lx *x, sqlite3 *db){
+  memset(x, 0, sizeof(*x));
+  x->db = db;
+}
+
+void lx_clear(Lx *x){
+  sqlite3_free(x->zErr);
+  x->zErr = 0;
+}
+
+/* Record a failure; the message gets the "lineage: " prefix. */
+void lx_fail(Lx *x, const char *zFmt, ...){
+  va_list ap;
+  char *z;
+  if( x->rc ) return;
+  va_start(ap, zFmt);
+  z = sqlite3_vmprintf(zFmt, ap);
+  va_end(ap);
+  x->rc = SQLITE_ERROR;
+  x->zErr = z ? sqlite3_mprintf("lineage: %s", z) : 0;
+  sqlite3_free(z);
+  if( z==0 || x->zErr==0 ) x->rc = SQLITE_NOMEM;
+}
+
+/* Record an error that SQLite reported, keeping SQLite's own message. */
+static void lx_fail_db(Lx *x, int rc){
+  if( x->rc ) return;
+  if( rc==SQLITE_NOMEM ){ x->rc = SQLITE_NOMEM; return; }
+  lx_fail(x, "%s", sqlite3_errmsg(x->db));
+  if( x->rc==SQLITE_ERROR ) x->rc = rc;
+}
+
+static sqlite3_stmt *lx_vprepare(Lx *x, const char *zSql, const char *zTypes,
+                                 va_list ap){
+  sqlite3_stmt *pStmt = 0;
+  int rc, i;
+  if( x->rc ) return 0;
+  rc = sqlite3_prepare_v2(x->db, zSql, -1, &pStmt, 0);
+  if( rc!=SQLITE_OK ){
+    lx_fail_db(x, rc);
+    sqlite3_finalize(pStmt);
+    return 0;
+  }
+  for(i=0; rc==SQLITE_OK && zTypes && zTypes[i]; i++){
+    switch( zTypes[i] ){
+      case 't': {
+        const char *z = va_arg(ap, const char*);
+        rc = z ? sqlite3_bind_text(pStmt, i+1, z, -1, SQLITE_TRANSIENT)
+               : sqlite3_bind_null(pStmt, i+1);
+        break;
+      }
+      case 'i':
+        rc = sqlite3_bind_int64(pStmt, i+1, va_arg(ap, sqlite3_int64));
+        break;
+      case 'd':
+        rc = sqlite3_bind_double(pStmt, i+1, va_arg(ap, double));
+        break;
+      default: /* 'v' */
+        rc = sqlite3_bind_value(pStmt, i+1, va_arg(ap, sqlite3_value*));
+        break;
+    }
+  }
+  if( rc!=SQLITE_OK ){
+    lx_fail_db(x, rc);
+    sqlite3_finalize(pStmt);
+    return 0;
+  }
+  return pStmt;
+}
+
+sqlite3_stmt *lx_prepare(Lx *x, const char *zSql, const char *zTypes, ...){
+  va_list ap;
+  sqlite3_stmt *pStmt;
+  va_start(ap, zTypes);
+  pStmt = lx_vprepare(x, zSql, zTypes, ap);
+  va_end(ap);
+  return pStmt;
+}
+
+int lx_step(Lx *x, sqlite3_stmt *pStmt){
+  int rc;
+  if( x->rc || pStmt==0 ) return x->rc ? x->rc : SQLITE_ERROR;
+  rc = sqlite3_step(pStmt);
+  if( rc!=SQLITE_ROW && rc!=SQLITE_DONE ) lx_fail_db(x, rc);
+  return rc;
+}
+
+void lx_exec(Lx *x, const char *zSql, const char *zTypes, ...){
+  va_list ap;
+  sqlite3_stmt *pStmt;
+  va_start(ap, zTypes);
+  pStmt = lx_vprepare(x, zSql, zTypes, ap);
+  va_end(ap);
+  while( pStmt && lx_step(x, pStmt)==SQLITE_ROW ){}
+  sqlite3_finalize(pStmt);
+}
+
+sqlite3_int64 lx_int(Lx *x, sqlite3_int64 iDefault, const char *zSql,
+                     const char *zTypes, ...){
+  va_list ap;
+  sqlite3_stmt *pStmt;
+  sqlite3_int64 v = iDefault;
+  va_start(ap, zTypes);
+  pStmt = lx_vprepare(x, zSql, zTypes, ap);
+  va_end(ap);
+  if( pStmt && lx_step(x, pStmt)==SQLITE_ROW
+   && sqlite3_column_type(pStmt, 0)!=SQLITE_NULL ){
+    v = sqlite3_column_int64(pStmt, 0);
+  }
+  sqlite3_finalize(pStmt);
+  return v;
+}
+
+char *lx_text(Lx *x, const char *zSql, const char *zTypes, ...){
+  va_list ap;
+  sqlite3_stmt *pStmt;
+  char *z = 0;
+  va_start(ap, zTypes);
+  pStmt = lx_vprepare(x, zSql, zTypes, ap);
+  va_end(ap);
+  if( pStmt && lx_step(x, pStmt)==SQLITE_ROW
+   && sqlite3_column_type(pStmt, 0)!=SQLITE_NULL ){
+    z = sqlite3_mprintf("%s", (const char*)sqlite3_column_text(pStmt, 0));
+    if( z==0 ) x->rc = SQLITE_NOMEM;
+  }
+  sqlite3_finalize(pStmt);
+  return z;
+}
+
+void lx_begin(Lx *x){
+  if( x->rc ) return;
+  lx_exec(x, "SAVEPOINT lineage_write", 0);
+  if( x->rc==SQLITE_OK ) x->inSavepoint = 1;
+}
+
+int lx_end(Lx *x, sqlite3_context *ctx){
+  int rc;
+  if( x->inSavepoint ){
+    if( x->rc ){
+      /* Undo everything, keeping the first error's message. */
+      sqlite3_exec(x->db, "ROLLBACK TO lineage_write", 0, 0, 0);
+      sqlite3_exec(x->db, "RELEASE lineage_write", 0, 0, 0);
+    }else{
+      lx_exec(x, "RELEASE lineage_write", 0);
+      if( x->rc ){
+        sqlite3_exec(x->db, "ROLLBACK TO lineage_write", 0, 0, 0);
+        sqlite3_exec(x->db, "RELEASE lineage_write", 0, 0, 0);
+      }
+    }
+    x->inSavepoint = 0;
+  }
+  rc = x->rc;
+  if( rc && ctx ){
+    if( rc==SQLITE_NOMEM ){
+      sqlite3_result_error_nomem(ctx);
+    }else{
+      sqlite3_result_error(ctx, x->zErr ? x->zErr : "lineage: error", -1);
+      sqlite3_result_error_code(ctx, rc);
+    }
+  }
+  lx_clear(x);
+  return rc;
+}
+
+char *lx_time(Lx *x, const char *zIn, const char *zWhat){
+  char *z;
+  if( x->rc ) return 0;
+  if( zIn==0 ){
+    return lx_text(x, "SELECT strftime('%Y-%m-%dT%H:%M:%fZ','now')", 0);
+  }
+  /* A date first (strftime alone would also take a bare Julian day). */
+  z = lx_text(x, "SELECT strftime('%Y-%m-%dT%H:%M:%fZ', ?1) "
+                 "WHERE ?1 GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'",
+              "t", zIn);
+  if( z==0 && x->rc==SQLITE_OK ){
+    lx_fail(x, "%s '%s' is not an ISO-8601 time "
+               "(e.g. '2026-11-27T07:26:34.123Z')", zWhat, zIn);
+  }
+  return z;
+}

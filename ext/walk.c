@@ -1,0 +1,292 @@
+/*
+** walk.c: the lineage_upstream and lineage_downstream virtual tables.
+**
+**   SELECT ref, depth FROM lineage_upstream('model:v12');
+**   SELECT * FROM lineage_downstream('dataset:v3', 2);       -- max_depth 2
+**   SELECT * FROM lineage_downstream(42) WHERE depth <= 3;   -- node_id 42
+**   SELECT v.ref, count(*) FROM lineage_versions v,
+**          lineage_downstream(v.node_id) d GROUP BY v.ref;   -- correlated
+**
+** Both are eponymous, table-valued and read-only; one module serves both,
+** its pAux saying which way to walk. A row is one node reached from the
+** start (depth 0 is the start itself), in breadth-first order.
+**
+** How it works: xFilter resolves the start and seeds a LineageWalker
+** (walker.c). Rows are produced as the walk goes: row i is queue[i], and the
+** walker expands queued nodes only until row i exists, so LIMIT 10 does the
+** work of ten rows. A depth constraint (depth <= N, < N, = N) and max_depth
+** both stop the walk at that depth. Metadata columns are read only when a
+** query asks for them.
+*/
+#include "lineage.h"
+#include <math.h>
+#include <string.h>
+
+const int lineage_dir[2] = { LINEAGE_UPSTREAM, LINEAGE_DOWNSTREAM };
+
+/* Columns 0-7 are LINEAGE_NODE_COLUMNS (lineage.h). */
+#define WALK_COL_DEPTH      8
+#define WALK_COL_PARENT_ID  9
+#define WALK_COL_START      10   /* hidden: the first argument */
+#define WALK_COL_MAX_DEPTH  11   /* hidden: the second argument */
+
+/* idxNum bits; argv is [start, max_depth if WALK_MAXDEPTH, depth bound if
+** WALK_DEPTH_LE or WALK_DEPTH_LT]. */
+#define WALK_MAXDEPTH  0x01
+#define WALK_DEPTH_LE  0x02   /* depth <= ?, or depth = ? */
+#define WALK_DEPTH_LT  0x04   /* depth < ? */
+
+typedef struct WalkVtab {
+  sqlite3_vtab base;
+  sqlite3 *db;
+  int dir;                    /* LINEAGE_UPSTREAM or LINEAGE_DOWNSTREAM */
+} WalkVtab;
+
+typedef struct WalkCursor {
+  sqlite3_vtab_cursor base;
+  LineageWalker w;
+  LineageMeta meta;
+  int bOpen;                  /* w and meta are prepared */
+  unsigned int iRow;          /* the current row is w.aQueue[iRow] */
+  int bEmpty;                 /* a depth bound below 0: no rows at all */
+  sqlite3_value *pStart;      /* copies of the arguments, for the */
+  sqlite3_value *pMaxDepth;   /* hidden columns */
+} WalkCursor;
+
+static int walkConnect(sqlite3 *db, void *pAux, int argc,
+                       const char *const *argv, sqlite3_vtab **ppVtab,
+                       char **pzErr){
+  WalkVtab *p;
+  int rc;
+  (void)argc; (void)argv; (void)pzErr;
+  rc = sqlite3_declare_vtab(db, "CREATE TABLE x(" LINEAGE_NODE_COLUMNS ", "
+      "depth INTEGER, parent_id INTEGER, start HIDDEN, max_depth HIDDEN)");
+  if( rc!=SQLITE_OK ) return rc;
+  sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+  p = sqlite3_malloc(sizeof(*p));
+  if( p==0 ) return SQLITE_NOMEM;
+  memset(p, 0, sizeof(*p));
+  p->db = db;
+  p->dir = *(const int*)pAux;
+  *ppVtab = &p->base;
+  return SQLITE_OK;
+}
+
+static int walkDisconnect(sqlite3_vtab *pVtab){
+  sqlite3_free(pVtab);
+  return SQLITE_OK;
+}
+
+static int walkOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCur){
+  WalkCursor *c = sqlite3_malloc(sizeof(*c));
+  (void)pVtab;
+  if( c==0 ) return SQLITE_NOMEM;
+  memset(c, 0, sizeof(*c));
+  *ppCur = &c->base;
+  return SQLITE_OK;
+}
+
+static int walkClose(sqlite3_vtab_cursor *cur){
+  WalkCursor *c = (WalkCursor*)cur;
+  lineage_walker_close(&c->w);
+  lineage_meta_close(&c->meta);
+  sqlite3_value_free(c->pStart);
+  sqlite3_value_free(c->pMaxDepth);
+  sqlite3_free(c);
+  return SQLITE_OK;
+}
+
+/* Expand the walk until row iRow exists or the walk is complete. */
+static int walkFill(WalkCursor *c){
+  while( c->iRow>=c->w.nQueue ){
+    int rc = lineage_walker_step(&c->w);
+    if( rc==SQLITE_DONE ) break;
+    if( rc!=SQLITE_OK ){
+      WalkVtab *p = (WalkVtab*)c->base.pVtab;
+      sqlite3_free(p->base.zErrMsg);
+      p->base.zErrMsg = sqlite3_mprintf("lineage: %s", sqlite3_errmsg(p->db));
+      return rc;
+    }
+  }
+  return SQLITE_OK;
+}
+
+static int walkNext(sqlite3_vtab_cursor *cur){
+  WalkCursor *c = (WalkCursor*)cur;
+  c->iRow++;
+  return walkFill(c);
+}
+
+static int walkEof(sqlite3_vtab_cursor *cur){
+  WalkCursor *c = (WalkCursor*)cur;
+  return c->bEmpty || c->iRow>=c->w.nQueue;
+}
+
+static int walkColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i){
+  WalkCursor *c = (WalkCursor*)cur;
+  const LineageVisit *v = &c->w.aQueue[c->iRow];
+  switch( i ){
+    case LINEAGE_COL_NODE_ID: sqlite3_result_int64(ctx, v->id); break;
+    case WALK_COL_DEPTH:      sqlite3_result_int64(ctx, v->depth); break;
+    case WALK_COL_PARENT_ID:
+      if( v->parent ) sqlite3_result_int64(ctx, c->w.aQueue[v->parent-1].id);
+      break;
+    case WALK_COL_START:      sqlite3_result_value(ctx, c->pStart); break;
+    case WALK_COL_MAX_DEPTH:
+      if( c->pMaxDepth ) sqlite3_result_value(ctx, c->pMaxDepth);
+      break;
+    default:
+      return lineage_meta_result(&c->meta, v->id, i, ctx);
+  }
+  return SQLITE_OK;
+}
+
+static int walkRowid(sqlite3_vtab_cursor *cur, sqlite_int64 *pRowid){
+  *pRowid = ((WalkCursor*)cur)->iRow + 1;
+  return SQLITE_OK;
+}
+
+/* The deepest depth a "depth <= v" (bLt: "depth < v") constraint allows;
+** -2 when v is not a number (then it bounds nothing). */
+static sqlite3_int64 depth_bound(sqlite3_value *v, int bLt){
+  double d;
+  int t = sqlite3_value_numeric_type(v);
+  if( t!=SQLITE_INTEGER && t!=SQLITE_FLOAT ) return -2;
+  if( t==SQLITE_INTEGER ){
+    sqlite3_int64 i = sqlite3_value_int64(v);
+    return bLt ? (i<=0 ? -1 : i-1) : (i<0 ? -1 : i);
+  }
+  d = sqlite3_value_double(v);
+  d = bLt ? ceil(d)-1 : floor(d);
+  if( d<0 ) return -1;
+  return d>4e9 ? (sqlite3_int64)4e9 : (sqlite3_int64)d;
+}
+
+/*
+** xFilter: argv as xBestIndex laid it out (idxNum bits above):
+**   argv[0]  start: node_id, 'name:alias|vN' or run reference
+**   next     max_depth, when idxNum & WALK_MAXDEPTH
+**   next     the bound of a depth constraint, when WALK_DEPTH_LE/LT
+*/
+static int walkFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
+                      int argc, sqlite3_value **argv){
+  WalkCursor *c = (WalkCursor*)cur;
+  WalkVtab *p = (WalkVtab*)cur->pVtab;
+  sqlite3_int64 maxDepth = -1, startId;
+  LineageNode start;
+  Lx x;
+  int iArg = 1, rc;
+  (void)idxStr; (void)argc;
+
+  sqlite3_value_free(c->pStart);
+  sqlite3_value_free(c->pMaxDepth);
+  c->pStart = sqlite3_value_dup(argv[0]);
+  c->pMaxDepth = 0;
+  c->iRow = 0;
+  c->bEmpty = 1;
+  if( c->pStart==0 ) return SQLITE_NOMEM;
+  sqlite3_free(p->base.zErrMsg);
+  p->base.zErrMsg = 0;
+  if( idxNum & WALK_MAXDEPTH ){
+    c->pMaxDepth = sqlite3_value_dup(argv[iArg]);
+    if( c->pMaxDepth==0 ) return SQLITE_NOMEM;
+    rc = lineage_int_arg(argv[iArg++], "max_depth", 0, -1, &maxDepth,
+                         &p->base.zErrMsg);
+    if( rc ) return rc;
+  }
+  if( idxNum & (WALK_DEPTH_LE|WALK_DEPTH_LT) ){
+    sqlite3_int64 b = depth_bound(argv[iArg++], idxNum & WALK_DEPTH_LT);
+    if( b==-1 ) return SQLITE_OK;                   /* no depth qualifies */
+    if( b>=0 && (maxDepth<0 || b<maxDepth) ) maxDepth = b;
+  }
+
+  lx_init(&x, p->db);
+  lineage_resolve_start(&x, argv[0], &start);
+  if( x.rc ){
+    p->base.zErrMsg = x.zErr;
+    rc = x.rc;
+    return rc;
+  }
+  startId = start.id;
+  lineage_node_clear(&start);
+  if( !c->bOpen ){
+    rc = lineage_walker_open(&c->w, p->db, p->dir, &p->base.zErrMsg);
+    if( rc==SQLITE_OK ) rc = lineage_meta_open(&c->meta, p->db, &p->base.zErrMsg);
+    if( rc ) return rc;
+    c->bOpen = 1;
+  }
+  c->meta.bValid = 0;
+  rc = lineage_walker_start(&c->w, startId, maxDepth);
+  if( rc ) return rc;
+  c->bEmpty = 0;
+  return walkFill(c);
+}
+
+/*
+** xBestIndex: the start (hidden column `start`) must be an equality; a
+** max_depth equality and one depth constraint (<=, <, =) are optional.
+** argv order is start, max_depth, depth bound; idxNum says which are there.
+** A start constraint that is not usable returns SQLITE_CONSTRAINT so the
+** planner tries another join order; no start constraint at all is an error.
+** The depth constraint is not omitted: SQLite checks it again (for = and
+** for bounds that are not integers). Rows come in depth order, so ORDER BY
+** depth is free.
+*/
+static int walkBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo){
+  WalkVtab *p = (WalkVtab*)pVtab;
+  int iStart = -1, iMax = -1, iDepth = -1, bStartSeen = 0, i, n = 0;
+  int idxNum = 0;
+  const struct sqlite3_index_constraint *pC = pInfo->aConstraint;
+  for(i=0; i<pInfo->nConstraint; i++, pC++){
+    if( pC->iColumn==WALK_COL_START ) bStartSeen = 1;
+    if( !pC->usable ) continue;
+    if( pC->iColumn==WALK_COL_START && pC->op==SQLITE_INDEX_CONSTRAINT_EQ ){
+      if( iStart<0 ) iStart = i;
+    }else if( pC->iColumn==WALK_COL_MAX_DEPTH
+           && pC->op==SQLITE_INDEX_CONSTRAINT_EQ ){
+      if( iMax<0 ) iMax = i;
+    }else if( pC->iColumn==WALK_COL_DEPTH && iDepth<0
+           && (pC->op==SQLITE_INDEX_CONSTRAINT_LE
+               || pC->op==SQLITE_INDEX_CONSTRAINT_LT
+               || pC->op==SQLITE_INDEX_CONSTRAINT_EQ) ){
+      iDepth = i;
+    }
+  }
+  if( iStart<0 ){
+    if( bStartSeen ) return SQLITE_CONSTRAINT;
+    sqlite3_free(pVtab->zErrMsg);
+    pVtab->zErrMsg = sqlite3_mprintf("lineage: %s needs a start: "
+        "SELECT * FROM %s('name:alias' or run id or node_id)",
+        p->dir==LINEAGE_UPSTREAM ? "lineage_upstream" : "lineage_downstream",
+        p->dir==LINEAGE_UPSTREAM ? "lineage_upstream" : "lineage_downstream");
+    return SQLITE_ERROR;
+  }
+  pInfo->aConstraintUsage[iStart].argvIndex = ++n;
+  pInfo->aConstraintUsage[iStart].omit = 1;
+  if( iMax>=0 ){
+    pInfo->aConstraintUsage[iMax].argvIndex = ++n;
+    pInfo->aConstraintUsage[iMax].omit = 1;
+    idxNum |= WALK_MAXDEPTH;
+  }
+  if( iDepth>=0 ){
+    pInfo->aConstraintUsage[iDepth].argvIndex = ++n;
+    idxNum |= pInfo->aConstraint[iDepth].op==SQLITE_INDEX_CONSTRAINT_LT
+            ? WALK_DEPTH_LT : WALK_DEPTH_LE;
+  }
+  pInfo->idxNum = idxNum;
+  pInfo->estimatedCost = (iMax>=0 || iDepth>=0) ? 100.0 : 1000.0;
+  pInfo->estimatedRows = (iMax>=0 || iDepth>=0) ? 100 : 1000;
+  if( pInfo->nOrderBy==1 && pInfo->aOrderBy[0].iColumn==WALK_COL_DEPTH
+   && !pInfo->aOrderBy[0].desc ){
+    pInfo->orderByConsumed = 1;
+  }
+  return SQLITE_OK;
+}
+
+sqlite3_module lineage_walk_module = {
+  0,                /* iVersion */
+  0,                /* xCreate: eponymous only */
+  walkConnect, walkBestIndex, walkDisconnect, 0, walkOpen, walkClose,
+  walkFilter, walkNext, walkEof, walkColumn, walkRowid,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+};

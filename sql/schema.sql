@@ -1,0 +1,122 @@
+-- sqlite-lineage schema, version 1.
+--
+-- The single source of truth for the tables and views: the build embeds this
+-- file and the extension runs it, inside the writer's savepoint, on the first
+-- write into a database. Runs and artifact versions share one id space
+-- (lineage_node.node_id); lineage_edge gives a node's neighbours in either
+-- direction with one index seek, which is all the graph walk reads.
+
+CREATE TABLE lineage_meta(
+  key   TEXT PRIMARY KEY,
+  value ANY
+) WITHOUT ROWID;
+INSERT INTO lineage_meta(key, value) VALUES ('schema_version', 1);
+
+-- One row per node. The walk reads only this table for its metadata columns.
+CREATE TABLE lineage_node(
+  node_id INTEGER PRIMARY KEY,
+  kind    TEXT NOT NULL CHECK (kind IN ('run', 'artifact')),
+  project TEXT NOT NULL,
+  name    TEXT NOT NULL,  -- the run id, or the artifact name
+  version INTEGER,        -- the version number N of vN; NULL for a run
+  type    TEXT,           -- the artifact type, or the run's job_type
+  state   TEXT NOT NULL,  -- running/finished/failed/crashed/killed, committed/deleted
+  CHECK ((kind = 'run') = (version IS NULL))
+);
+CREATE UNIQUE INDEX lineage_node_run ON lineage_node(name, project)
+  WHERE kind = 'run';
+CREATE UNIQUE INDEX lineage_node_version ON lineage_node(name, project, version)
+  WHERE kind = 'artifact';
+
+-- What a run's panel shows beyond lineage_node.
+CREATE TABLE lineage_run(
+  node_id      INTEGER PRIMARY KEY REFERENCES lineage_node,
+  display_name TEXT,
+  author       TEXT,
+  group_name   TEXT,
+  config       TEXT,           -- JSON object
+  started_at   TEXT NOT NULL,  -- ISO-8601 UTC with milliseconds
+  finished_at  TEXT
+);
+
+-- What a version's panel shows beyond lineage_node. Versions are immutable,
+-- so their size and file count are stored once, when they are logged.
+CREATE TABLE lineage_version(
+  node_id     INTEGER PRIMARY KEY REFERENCES lineage_node,
+  digest      TEXT NOT NULL,     -- W&B manifest digest (hex MD5)
+  size        INTEGER NOT NULL,  -- bytes, the sum of the entries' sizes
+  file_count  INTEGER NOT NULL,
+  description TEXT,
+  metadata    TEXT,              -- JSON object
+  tags        TEXT,              -- JSON array
+  created_at  TEXT NOT NULL,
+  logged_by   INTEGER            -- node_id of the first run that logged it
+);
+
+-- Aliases are unique within an artifact (project, name): setting one moves it.
+CREATE TABLE lineage_alias(
+  project TEXT NOT NULL,
+  name    TEXT NOT NULL,
+  alias   TEXT NOT NULL,
+  node_id INTEGER NOT NULL,
+  PRIMARY KEY (project, name, alias)
+) WITHOUT ROWID;
+CREATE INDEX lineage_alias_node ON lineage_alias(node_id);
+
+-- The manifest of a version: one row per entry.
+CREATE TABLE lineage_file(
+  node_id INTEGER NOT NULL,
+  path    TEXT NOT NULL,
+  digest  TEXT NOT NULL,  -- base64 MD5 of the bytes, or the reference's digest
+  size    INTEGER,
+  ref_uri TEXT,           -- the reference URI for a reference entry
+  PRIMARY KEY (node_id, path)
+) WITHOUT ROWID;
+
+-- Edges: version -> run (the run used it), run -> version (the run logged it).
+CREATE TABLE lineage_edge(
+  src        INTEGER NOT NULL,
+  dst        INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (src, dst)
+) WITHOUT ROWID;
+CREATE INDEX lineage_edge_dst ON lineage_edge(dst, src);
+
+-- Views: one row per object, the fields W&B's node panels show.
+CREATE VIEW lineage_runs AS
+SELECT n.node_id, n.project, n.name AS run_id, r.display_name AS name,
+       n.type AS job_type, n.state, r.author, r.group_name, r.config,
+       r.started_at, r.finished_at,
+       round((julianday(r.finished_at) - julianday(r.started_at)) * 86400.0, 3)
+         AS duration_s
+FROM lineage_node n JOIN lineage_run r ON r.node_id = n.node_id
+WHERE n.kind = 'run';
+
+CREATE VIEW lineage_versions AS
+SELECT n.node_id, n.project, n.name, n.type, n.version,
+       n.name || ':v' || n.version AS ref,
+       (SELECT json_group_array(alias) FROM
+          (SELECT a.alias FROM lineage_alias a
+           WHERE a.node_id = n.node_id ORDER BY a.alias)) AS aliases,
+       v.digest, v.size, v.file_count, v.description, v.metadata, v.tags,
+       n.state, v.created_at,
+       (SELECT p.name FROM lineage_node p WHERE p.node_id = v.logged_by)
+         AS logged_by
+FROM lineage_node n JOIN lineage_version v ON v.node_id = n.node_id
+WHERE n.kind = 'artifact';
+
+CREATE VIEW lineage_files AS
+SELECT f.node_id, n.name || ':v' || n.version AS ref, f.path, f.digest,
+       f.size, f.ref_uri
+FROM lineage_file f JOIN lineage_node n ON n.node_id = f.node_id;
+
+CREATE VIEW lineage_edges AS
+SELECT e.src, e.dst,
+       CASE WHEN s.kind = 'run' THEN s.name ELSE d.name END AS run_id,
+       CASE WHEN s.kind = 'run' THEN d.name || ':v' || d.version
+            ELSE s.name || ':v' || s.version END AS artifact_ref,
+       CASE WHEN s.kind = 'run' THEN 'output' ELSE 'input' END AS direction,
+       e.created_at
+FROM lineage_edge e
+JOIN lineage_node s ON s.node_id = e.src
+JOIN lineage_node d ON d.node_id = e.dst;

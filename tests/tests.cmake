@@ -1,0 +1,32 @@
+# tests/tests.cmake: the tests that ctest runs (included by CMakeLists.txt).
+#
+# Every tests/*.test is a Tcl script run by tclsh against build/lineage.so;
+# the loading tests drive the sqlite3 shell and Python; static_demo links the
+# static build.
+find_program(TCLSH NAMES tclsh tclsh8.6 REQUIRED)
+find_program(SQLITE3_SHELL NAMES sqlite3)
+find_program(PYTHON3 NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
+
+set(LINEAGE_TEST_ENV
+  "LINEAGE_EXT=$<TARGET_FILE_DIR:lineage>/lineage"
+  "LINEAGE_TMP=${CMAKE_BINARY_DIR}/testdb"
+  "LINEAGE_SOURCE=${CMAKE_SOURCE_DIR}")
+
+file(GLOB LINEAGE_TCL_TESTS CONFIGURE_DEPENDS "${CMAKE_SOURCE_DIR}/tests/*.test")
+foreach(t ${LINEAGE_TCL_TESTS})
+  get_filename_component(name "${t}" NAME_WE)
+  add_test(NAME ${name} COMMAND ${TCLSH} "${t}")
+  set_tests_properties(${name} PROPERTIES ENVIRONMENT "${LINEAGE_TEST_ENV}")
+endforeach()
+
+add_test(NAME static_demo COMMAND lineage_static_demo)
+
+if(SQLITE3_SHELL)
+  add_test(NAME load_shell COMMAND sh "${CMAKE_SOURCE_DIR}/tests/load_shell.sh"
+           ${SQLITE3_SHELL})
+  set_tests_properties(load_shell PROPERTIES ENVIRONMENT "${LINEAGE_TEST_ENV}")
+endif()
+if(PYTHON3)
+  add_test(NAME load_python COMMAND ${PYTHON3} "${CMAKE_SOURCE_DIR}/tests/load_python.py")
+  set_tests_properties(load_python PROPERTIES ENVIRONMENT "${LINEAGE_TEST_ENV}")
+endif()
