@@ -7,6 +7,16 @@ find_program(TCLSH NAMES tclsh tclsh8.6 REQUIRED)
 find_program(SQLITE3_SHELL NAMES sqlite3)
 find_program(PYTHON3 NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
 
+# LINEAGE_VALGRIND=ON runs each test host under valgrind's memcheck: any
+# memory error or definite leak fails the test.
+option(LINEAGE_VALGRIND "run the tests under valgrind" OFF)
+set(LAUNCH "")
+if(LINEAGE_VALGRIND)
+  find_program(VALGRIND valgrind REQUIRED)
+  set(LAUNCH ${VALGRIND} -q --error-exitcode=99 --leak-check=full
+      --errors-for-leak-kinds=definite --show-leak-kinds=definite)
+endif()
+
 set(LINEAGE_TEST_ENV
   "LINEAGE_EXT=$<TARGET_FILE_DIR:lineage>/lineage"
   "LINEAGE_TMP=${CMAKE_BINARY_DIR}/testdb"
@@ -15,18 +25,18 @@ set(LINEAGE_TEST_ENV
 file(GLOB LINEAGE_TCL_TESTS CONFIGURE_DEPENDS "${CMAKE_SOURCE_DIR}/tests/*.test")
 foreach(t ${LINEAGE_TCL_TESTS})
   get_filename_component(name "${t}" NAME_WE)
-  add_test(NAME ${name} COMMAND ${TCLSH} "${t}")
+  add_test(NAME ${name} COMMAND ${LAUNCH} ${TCLSH} "${t}")
   set_tests_properties(${name} PROPERTIES ENVIRONMENT "${LINEAGE_TEST_ENV}")
 endforeach()
 
-add_test(NAME static_demo COMMAND lineage_static_demo)
+add_test(NAME static_demo COMMAND ${LAUNCH} $<TARGET_FILE:lineage_static_demo>)
 
-if(SQLITE3_SHELL)
+if(SQLITE3_SHELL AND NOT LINEAGE_VALGRIND)
   add_test(NAME load_shell COMMAND sh "${CMAKE_SOURCE_DIR}/tests/load_shell.sh"
            ${SQLITE3_SHELL})
   set_tests_properties(load_shell PROPERTIES ENVIRONMENT "${LINEAGE_TEST_ENV}")
 endif()
 if(PYTHON3)
-  add_test(NAME load_python COMMAND ${PYTHON3} "${CMAKE_SOURCE_DIR}/tests/load_python.py")
+  add_test(NAME load_python COMMAND ${LAUNCH} ${PYTHON3} "${CMAKE_SOURCE_DIR}/tests/load_python.py")
   set_tests_properties(load_python PROPERTIES ENVIRONMENT "${LINEAGE_TEST_ENV}")
 endif()
