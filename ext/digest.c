@@ -58,18 +58,21 @@ static int entry_cmp(const void *a, const void *b){
   return strcmp(((const LineageEntry*)a)->zPath, ((const LineageEntry*)b)->zPath);
 }
 
-/* The columns read for each entry of the array. */
+/* The columns read for each entry of the array. The outer json_each is
+** named: inside the subquery an unqualified "value" would be the inner
+** json_each's own column, and unknown keys would go unnoticed. */
 #define ENTRY_SQL \
-  "SELECT key, json_type(value), " \
-  " json_extract(value,'$.path'), json_type(value,'$.path'), " \
-  " json_extract(value,'$.digest'), json_type(value,'$.digest'), " \
-  " json_extract(value,'$.size'), json_type(value,'$.size'), " \
-  " json_extract(value,'$.ref'), json_type(value,'$.ref'), " \
-  " json_extract(value,'$.local_path'), json_type(value,'$.local_path'), " \
-  " (SELECT group_concat(k.key, ', ') FROM json_each(value) k WHERE " \
-  "   k.key NOT IN ('path','digest','size','ref','local_path')), " \
-  " value " \
-  "FROM json_each(?1)"
+  "SELECT e.key, json_type(e.value), " \
+  " json_extract(e.value,'$.path'), json_type(e.value,'$.path'), " \
+  " json_extract(e.value,'$.digest'), json_type(e.value,'$.digest'), " \
+  " json_extract(e.value,'$.size'), json_type(e.value,'$.size'), " \
+  " json_extract(e.value,'$.ref'), json_type(e.value,'$.ref'), " \
+  " json_extract(e.value,'$.local_path'), json_type(e.value,'$.local_path'), " \
+  " CASE WHEN json_type(e.value)='object' THEN " \
+  "  (SELECT group_concat(k.key, ', ') FROM json_each(e.value) k WHERE " \
+  "   k.key NOT IN ('path','digest','size','ref','local_path')) END, " \
+  " e.value " \
+  "FROM json_each(?1) e"
 
 static int is_text(sqlite3_stmt *p, int iTypeCol){
   const char *z = (const char*)sqlite3_column_text(p, iTypeCol);
