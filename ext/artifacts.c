@@ -81,7 +81,9 @@ static void aliases_apply(Lx *x, const LineageNode *p, sqlite3_value *pAliases){
   sqlite3_finalize(pStmt);
 }
 
-/* Check log_artifact's options; fills the values to store. */
+/* Check log_artifact's options; fills the values to store. Values are read
+** with -> (their JSON text), never json(json_extract()), which fails with
+** "malformed JSON" on a string such as {"tags":"x"}. */
 static void check_log_options(Lx *x, sqlite3_value *pOpts, char **pzDesc,
                               char **pzMeta, char **pzTags, char **pzCreated){
   static const char *const azOpt[] = {
@@ -93,9 +95,9 @@ static void check_log_options(Lx *x, sqlite3_value *pOpts, char **pzDesc,
   if( x->rc==SQLITE_OK && pOpts && sqlite3_value_type(pOpts)!=SQLITE_NULL ){
     sqlite3_stmt *pStmt = lx_prepare(x,
         "SELECT json_type(?1,'$.description'), json_extract(?1,'$.description'),"
-        " json_type(?1,'$.metadata'), json(json_extract(?1,'$.metadata')),"
+        " json_type(?1,'$.metadata'), ?1 -> '$.metadata',"
         " (SELECT count(*) FROM json_each(?1,'$.metadata')),"
-        " json_type(?1,'$.tags'), json(json_extract(?1,'$.tags')),"
+        " json_type(?1,'$.tags'), ?1 -> '$.tags',"
         " (SELECT count(*) FROM json_each(?1,'$.tags') WHERE type<>'text'),"
         " json_type(?1,'$.created_at'), json_extract(?1,'$.created_at')",
         "v", pOpts);
