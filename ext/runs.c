@@ -51,8 +51,8 @@ static char *option_text(Lx *x, sqlite3_value *pOpts, const char *zPath,
   zType = lx_text(x, "SELECT json_type(?1, ?2)", "vt", pOpts, zPath);
   if( zType==0 || strcmp(zType, "null")==0 ){ sqlite3_free(zType); return 0; }
   if( strcmp(zType, zWantType)!=0 ){
-    lx_fail(x, "%s option '%s' must be %s %s, not %s", zFunc, zPath+2,
-            zWantType[0]=='o' || zWantType[0]=='a' ? "an" : "a",
+    lx_fail(x, "%s option '%s' must be %s%s, not %s", zFunc, zPath+2,
+            zWantType[0]=='o' || zWantType[0]=='a' ? "an " : "",
             zWantType, zType);
     sqlite3_free(zType);
     return 0;

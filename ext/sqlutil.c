@@ -181,9 +181,11 @@ char *lx_time(Lx *x, const char *zIn, const char *zWhat){
   if( zIn==0 ){
     return lx_text(x, "SELECT strftime('%Y-%m-%dT%H:%M:%fZ','now')", 0);
   }
-  /* A date first (strftime alone would also take a bare Julian day). */
+  /* A date first (strftime alone would also take a bare Julian day), and
+  ** a real one: strftime would turn '2026-02-30' into March 2nd. */
   z = lx_text(x, "SELECT strftime('%Y-%m-%dT%H:%M:%fZ', ?1) "
-                 "WHERE ?1 GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'",
+                 "WHERE ?1 GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*' "
+                 "AND date(julianday(substr(?1, 1, 10))) IS substr(?1, 1, 10)",
               "t", zIn);
   if( z==0 && x->rc==SQLITE_OK ){
     lx_fail(x, "%s '%s' is not an ISO-8601 time "
