@@ -46,6 +46,7 @@ typedef struct CluRow {
 typedef struct CluVtab {
   sqlite3_vtab base;
   sqlite3 *db;
+  LineageConn *conn;          /* the connection's adjacency cache */
 } CluVtab;
 
 typedef struct CluCursor {
@@ -64,7 +65,7 @@ static int cluConnect(sqlite3 *db, void *pAux, int argc,
                       char **pzErr){
   CluVtab *p;
   int rc;
-  (void)pAux; (void)argc; (void)argv; (void)pzErr;
+  (void)argc; (void)argv; (void)pzErr;
   rc = sqlite3_declare_vtab(db, "CREATE TABLE x(" LINEAGE_NODE_COLUMNS ", "
       "level INTEGER, cluster INTEGER, cluster_size INTEGER, start HIDDEN, "
       "max_depth HIDDEN, min_size HIDDEN)");
@@ -74,6 +75,7 @@ static int cluConnect(sqlite3 *db, void *pAux, int argc,
   if( p==0 ) return SQLITE_NOMEM;
   memset(p, 0, sizeof(*p));
   p->db = db;
+  p->conn = ((LineageModAux*)pAux)->conn;
   *ppVtab = &p->base;
   return SQLITE_OK;
 }
@@ -262,9 +264,10 @@ static int cluFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
   startId = start.id;
   lineage_node_clear(&start);
   if( !c->bOpen ){
-    rc = lineage_walker_open(&c->up, p->db, LINEAGE_UPSTREAM, &p->base.zErrMsg);
+    rc = lineage_walker_open(&c->up, p->db, p->conn, LINEAGE_UPSTREAM,
+                             &p->base.zErrMsg);
     if( rc==SQLITE_OK ){
-      rc = lineage_walker_open(&c->down, p->db, LINEAGE_DOWNSTREAM,
+      rc = lineage_walker_open(&c->down, p->db, p->conn, LINEAGE_DOWNSTREAM,
                                &p->base.zErrMsg);
     }
     if( rc==SQLITE_OK ) rc = lineage_meta_open(&c->meta, p->db, &p->base.zErrMsg);

@@ -45,14 +45,15 @@ static const struct {
   { "lineage_version",  0, 0, 0, PURE,   fn_version },
 };
 
+/* The modules; pAux is the connection's state for that direction. */
 static const struct {
   const char *zName;
   sqlite3_module *pModule;
-  const void *pAux;
+  int dir;
 } aModule[] = {
-  { "lineage_upstream",   &lineage_walk_module, &lineage_dir[LINEAGE_UPSTREAM] },
-  { "lineage_downstream", &lineage_walk_module, &lineage_dir[LINEAGE_DOWNSTREAM] },
-  { "lineage_clusters",   &lineage_clusters_module, 0 },
+  { "lineage_upstream",   &lineage_walk_module,     LINEAGE_UPSTREAM },
+  { "lineage_downstream", &lineage_walk_module,     LINEAGE_DOWNSTREAM },
+  { "lineage_clusters",   &lineage_clusters_module, LINEAGE_DOWNSTREAM },
 };
 
 #ifdef _WIN32
@@ -63,6 +64,7 @@ int sqlite3_lineage_init(sqlite3 *db, char **pzErrMsg,
                          const sqlite3_api_routines *pApi){
   size_t i;
   int n, rc = SQLITE_OK;
+  LineageConn *conn;
   SQLITE_EXTENSION_INIT2(pApi);
   if( sqlite3_libversion_number()<LINEAGE_MIN_SQLITE ){
     if( pzErrMsg ){
@@ -83,14 +85,31 @@ int sqlite3_lineage_init(sqlite3 *db, char **pzErrMsg,
                                   aFunc[i].zName, sqlite3_errmsg(db));
     }
   }
+  /* Per-connection state (the walk cache): every registration that uses it
+  ** holds a reference and drops it in its xDestroy, which SQLite also calls
+  ** when a registration fails. */
+  conn = rc==SQLITE_OK ? lineage_conn_new(db) : 0;
+  if( rc==SQLITE_OK && conn==0 ) rc = SQLITE_NOMEM;
+  for(n=0; rc==SQLITE_OK && n<=1; n++){
+    lineage_conn_ref(conn);
+    rc = sqlite3_create_function_v2(db, "lineage_cache", n, WRITER, conn,
+                                    lineage_fn_cache, 0, 0, lineage_conn_unref);
+    if( rc!=SQLITE_OK && pzErrMsg ){
+      *pzErrMsg = sqlite3_mprintf("lineage: cannot register function "
+                                  "lineage_cache: %s", sqlite3_errmsg(db));
+    }
+  }
   for(i=0; rc==SQLITE_OK && i<sizeof(aModule)/sizeof(aModule[0]); i++){
-    rc = sqlite3_create_module(db, aModule[i].zName, aModule[i].pModule,
-                               (void*)aModule[i].pAux);
+    lineage_conn_ref(conn);
+    rc = sqlite3_create_module_v2(db, aModule[i].zName, aModule[i].pModule,
+                                  lineage_conn_aux(conn, aModule[i].dir),
+                                  lineage_conn_unref);
     if( rc!=SQLITE_OK && pzErrMsg ){
       *pzErrMsg = sqlite3_mprintf("lineage: cannot register module %s: %s",
                                   aModule[i].zName, sqlite3_errmsg(db));
     }
   }
+  lineage_conn_unref(conn);
   if( rc==SQLITE_OK ){
     rc = lineage_register_placeholders(db);
     if( rc!=SQLITE_OK && pzErrMsg ){

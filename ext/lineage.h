@@ -159,11 +159,46 @@ void lineage_alias_set(Lx *x, const LineageNode *p, const char *zAlias);
 void lineage_check_options(Lx *x, sqlite3_value *pOpts, const char *zFunc,
                            const char *const *azAllowed);
 
-/* ---- walker.c: breadth-first search ------------------------------------ */
+/* ---- cache.c: per-connection state and the adjacency cache -------------- */
 
 /* Which way a walk follows the edges. */
 #define LINEAGE_UPSTREAM   0   /* dst -> src: where a node came from */
 #define LINEAGE_DOWNSTREAM 1   /* src -> dst: what was made from it */
+
+/* One direction's edges in memory (compressed sparse rows): the neighbours
+** of node v are aNbr[aOff[v] .. aOff[v+1]), in the order an index seek gives.
+** Reference counted: a walk keeps the snapshot it started with. */
+typedef struct LineageCsr {
+  int nRef;
+  unsigned int nNode;        /* node ids 0 .. nNode-1 are covered */
+  unsigned int *aOff;        /* nNode+1 offsets into aNbr */
+  unsigned int *aNbr;
+  sqlite3_int64 nByte;
+} LineageCsr;
+
+typedef struct LineageConn LineageConn;
+
+/* The pAux of the walk modules: the connection and the direction. */
+typedef struct LineageModAux {
+  LineageConn *conn;
+  int dir;
+} LineageModAux;
+
+LineageConn *lineage_conn_new(sqlite3 *db);
+void lineage_conn_ref(LineageConn *c);
+void lineage_conn_unref(void *c);           /* an xDestroy */
+LineageModAux *lineage_conn_aux(LineageConn *c, int dir);
+/* The cached adjacency of dir if it is valid for the data the connection
+** sees now, with a reference for the caller; else NULL. */
+LineageCsr *lineage_cache_get(LineageConn *c, int dir);
+/* Count one index seek in direction dir. Once the seeks since the data last
+** changed cost about what loading every edge would, loads them: returns the
+** new snapshot (with a reference for the caller), or NULL. */
+LineageCsr *lineage_cache_note_seek(LineageConn *c, int dir);
+void lineage_csr_release(LineageCsr *p);
+void lineage_fn_cache(sqlite3_context*, int, sqlite3_value**);
+
+/* ---- walker.c: breadth-first search ------------------------------------ */
 
 /* One discovered node: 16 bytes. Nodes sit in the queue in the order they
 ** were discovered, which is breadth-first order, so depth never decreases. */
@@ -183,10 +218,14 @@ typedef struct LineageWalker {
   unsigned int iExpand;       /* queue[iExpand] is the next node to expand */
   sqlite3_int64 maxDepth;     /* deepest depth to discover; -1: no limit */
   sqlite3_stmt *pNeighbors;   /* one index seek: a node's neighbours */
+  LineageConn *conn;          /* owner of the adjacency cache */
+  int dir;
+  LineageCsr *pCsr;           /* the in-memory adjacency, when cached */
 } LineageWalker;
 
 /* Prepare the neighbour query for dir; the walker starts empty. */
-int lineage_walker_open(LineageWalker *w, sqlite3 *db, int dir, char **pzErr);
+int lineage_walker_open(LineageWalker *w, sqlite3 *db, LineageConn *conn,
+                        int dir, char **pzErr);
 void lineage_walker_close(LineageWalker *w);
 /* Forget the previous walk and start a new one at id. */
 int lineage_walker_start(LineageWalker *w, sqlite3_int64 id,
@@ -227,8 +266,7 @@ int lineage_int_arg(sqlite3_value *p, const char *zName, sqlite3_int64 iMin,
                     sqlite3_int64 iDefault, sqlite3_int64 *piOut, char **pzErr);
 
 /* ---- walk.c, clusters.c: virtual tables --------------------------------- */
-extern sqlite3_module lineage_walk_module;     /* pAux: &lineage_dir[dir] */
-extern sqlite3_module lineage_clusters_module;
-extern const int lineage_dir[2];
+extern sqlite3_module lineage_walk_module;     /* pAux: LineageModAux* */
+extern sqlite3_module lineage_clusters_module; /* pAux: LineageModAux* */
 
 #endif /* LINEAGE_H */

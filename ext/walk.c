@@ -22,8 +22,6 @@
 #include <math.h>
 #include <string.h>
 
-const int lineage_dir[2] = { LINEAGE_UPSTREAM, LINEAGE_DOWNSTREAM };
-
 /* Columns 0-7 are LINEAGE_NODE_COLUMNS (lineage.h). */
 #define WALK_COL_DEPTH      8
 #define WALK_COL_PARENT_ID  9
@@ -39,6 +37,7 @@ const int lineage_dir[2] = { LINEAGE_UPSTREAM, LINEAGE_DOWNSTREAM };
 typedef struct WalkVtab {
   sqlite3_vtab base;
   sqlite3 *db;
+  LineageConn *conn;          /* the connection's adjacency cache */
   int dir;                    /* LINEAGE_UPSTREAM or LINEAGE_DOWNSTREAM */
 } WalkVtab;
 
@@ -67,7 +66,8 @@ static int walkConnect(sqlite3 *db, void *pAux, int argc,
   if( p==0 ) return SQLITE_NOMEM;
   memset(p, 0, sizeof(*p));
   p->db = db;
-  p->dir = *(const int*)pAux;
+  p->conn = ((LineageModAux*)pAux)->conn;
+  p->dir = ((LineageModAux*)pAux)->dir;
   *ppVtab = &p->base;
   return SQLITE_OK;
 }
@@ -210,7 +210,7 @@ static int walkFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
   startId = start.id;
   lineage_node_clear(&start);
   if( !c->bOpen ){
-    rc = lineage_walker_open(&c->w, p->db, p->dir, &p->base.zErrMsg);
+    rc = lineage_walker_open(&c->w, p->db, p->conn, p->dir, &p->base.zErrMsg);
     if( rc==SQLITE_OK ) rc = lineage_meta_open(&c->meta, p->db, &p->base.zErrMsg);
     if( rc ) return rc;
     c->bOpen = 1;

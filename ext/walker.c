@@ -75,13 +75,16 @@ static int walker_visit(LineageWalker *w, sqlite3_int64 id,
   return SQLITE_OK;
 }
 
-int lineage_walker_open(LineageWalker *w, sqlite3 *db, int dir, char **pzErr){
+int lineage_walker_open(LineageWalker *w, sqlite3 *db, LineageConn *conn,
+                        int dir, char **pzErr){
   static const char *azSql[2] = {
     "SELECT src FROM main.lineage_edge WHERE dst=?1",  /* upstream */
     "SELECT dst FROM main.lineage_edge WHERE src=?1",  /* downstream */
   };
   int rc;
   memset(w, 0, sizeof(*w));
+  w->conn = conn;
+  w->dir = dir;
   rc = sqlite3_prepare_v3(db, azSql[dir], -1, SQLITE_PREPARE_PERSISTENT,
                           &w->pNeighbors, 0);
   if( rc!=SQLITE_OK ){
@@ -92,6 +95,7 @@ int lineage_walker_open(LineageWalker *w, sqlite3 *db, int dir, char **pzErr){
 
 void lineage_walker_close(LineageWalker *w){
   sqlite3_finalize(w->pNeighbors);
+  lineage_csr_release(w->pCsr);
   sqlite3_free(w->aQueue);
   sqlite3_free(w->aSlot);
   memset(w, 0, sizeof(*w));
@@ -113,17 +117,33 @@ int lineage_walker_start(LineageWalker *w, sqlite3_int64 id,
   w->nQueue = 0;
   w->iExpand = 0;
   w->maxDepth = maxDepth;
+  lineage_csr_release(w->pCsr);
+  w->pCsr = w->conn ? lineage_cache_get(w->conn, w->dir) : 0;
   return walker_visit(w, id, 0, 0);
 }
 
 int lineage_walker_step(LineageWalker *w){
   LineageVisit v;
   unsigned int iParent;
-  int rc;
+  int rc = SQLITE_DONE;
   if( w->iExpand>=w->nQueue ) return SQLITE_DONE;
   iParent = w->iExpand++;
   v = w->aQueue[iParent];
   if( w->maxDepth>=0 && (sqlite3_int64)v.depth>=w->maxDepth ) return SQLITE_OK;
+  if( w->pCsr==0 && w->conn ){
+    w->pCsr = lineage_cache_note_seek(w->conn, w->dir);
+  }
+  if( w->pCsr ){
+    /* From memory: the same neighbours, in the same order, as the seek. */
+    const LineageCsr *p = w->pCsr;
+    if( v.id>=0 && v.id<(sqlite3_int64)p->nNode ){
+      unsigned int i, iEnd = p->aOff[v.id+1];
+      for(i=p->aOff[v.id]; i<iEnd; i++){
+        if( walker_visit(w, p->aNbr[i], iParent+1, v.depth+1) ) return SQLITE_NOMEM;
+      }
+    }
+    return SQLITE_OK;
+  }
   sqlite3_bind_int64(w->pNeighbors, 1, v.id);
   while( (rc = sqlite3_step(w->pNeighbors))==SQLITE_ROW ){
     rc = walker_visit(w, sqlite3_column_int64(w->pNeighbors, 0), iParent+1,
