@@ -58,21 +58,25 @@ static int entry_cmp(const void *a, const void *b){
   return strcmp(((const LineageEntry*)a)->zPath, ((const LineageEntry*)b)->zPath);
 }
 
-/* The columns read for each entry of the array. The outer json_each is
-** named: inside the subquery an unqualified "value" would be the inner
-** json_each's own column, and unknown keys would go unnoticed. */
+/* The columns read for each entry of the array. Each entry is first turned
+** into its JSON text v (json_each gives a string element as plain SQL text,
+** on which json_extract would fail with "malformed JSON"). */
 #define ENTRY_SQL \
-  "SELECT e.key, json_type(e.value), " \
-  " json_extract(e.value,'$.path'), json_type(e.value,'$.path'), " \
-  " json_extract(e.value,'$.digest'), json_type(e.value,'$.digest'), " \
-  " json_extract(e.value,'$.size'), json_type(e.value,'$.size'), " \
-  " json_extract(e.value,'$.ref'), json_type(e.value,'$.ref'), " \
-  " json_extract(e.value,'$.local_path'), json_type(e.value,'$.local_path'), " \
-  " CASE WHEN json_type(e.value)='object' THEN " \
-  "  (SELECT group_concat(k.key, ', ') FROM json_each(e.value) k WHERE " \
+  "SELECT key, t, " \
+  " json_extract(v,'$.path'), json_type(v,'$.path'), " \
+  " json_extract(v,'$.digest'), json_type(v,'$.digest'), " \
+  " json_extract(v,'$.size'), json_type(v,'$.size'), " \
+  " json_extract(v,'$.ref'), json_type(v,'$.ref'), " \
+  " json_extract(v,'$.local_path'), json_type(v,'$.local_path'), " \
+  " CASE WHEN t='object' THEN " \
+  "  (SELECT group_concat(k.key, ', ') FROM json_each(v) k WHERE " \
   "   k.key NOT IN ('path','digest','size','ref','local_path')) END, " \
-  " e.value " \
-  "FROM json_each(?1) e"
+  " v " \
+  "FROM (SELECT e.key AS key, e.type AS t, " \
+  "  CASE WHEN e.type IN ('object','array') THEN e.value " \
+  "       WHEN e.type IN ('true','false','null') THEN e.type " \
+  "       ELSE json_quote(e.value) END AS v " \
+  "  FROM json_each(?1) e)"
 
 static int is_text(sqlite3_stmt *p, int iTypeCol){
   const char *z = (const char*)sqlite3_column_text(p, iTypeCol);
