@@ -1,0 +1,23 @@
+# bench/bench.cmake: the benchmark (included by CMakeLists.txt).
+#
+# lineage_bench generates lineage graphs (through the extension's functions
+# or plain INSERTs of the same rows) and times lineage_upstream/downstream/
+# clusters against recursive CTEs and a bare in-memory BFS. It links the
+# system libsqlite3 and loads build/lineage.so with sqlite3_load_extension.
+# bench/run.sh runs it at every size and writes docs/performance.md and
+# docs/performance.png; ctest runs it at 10k nodes in --check mode.
+add_executable(lineage_bench bench/lineage_bench.c bench/generate.c "${SCHEMA_H}")
+target_include_directories(lineage_bench PRIVATE bench "${CMAKE_BINARY_DIR}/generated"
+                           ${SQLite3_INCLUDE_DIRS})
+target_compile_definitions(lineage_bench PRIVATE
+  BENCH_DEFAULT_EXT="$<TARGET_FILE:lineage>")
+target_link_libraries(lineage_bench ${SQLite3_LIBRARIES} m)
+add_dependencies(lineage_bench lineage)
+
+# The smoke test: every method must agree on the 10k graphs (written through
+# the functions and compared with the bulk path); no timing is asserted.
+add_test(NAME bench_smoke
+         COMMAND lineage_bench --check --sizes 10k
+                 --dir "${CMAKE_BINARY_DIR}/bench-smoke"
+                 --ext "$<TARGET_FILE:lineage>")
+set_tests_properties(bench_smoke PROPERTIES TIMEOUT 120)
