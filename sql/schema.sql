@@ -92,12 +92,25 @@ SELECT n.node_id, n.project, n.name AS run_id, r.display_name AS name,
 FROM lineage_node n JOIN lineage_run r ON r.node_id = n.node_id
 WHERE n.kind = 'run';
 
+-- aliases is a JSON array built with core functions only (the same text
+-- json_group_array gives: \" \\ \b \t \n \f \r and \u00xx escapes): the JSON
+-- functions are not SQLITE_INNOCUOUS in every SQLite this runs on, and a view
+-- that calls one fails ("unsafe use of json_group_array()") when
+-- PRAGMA trusted_schema=0.
 CREATE VIEW lineage_versions AS
 SELECT n.node_id, n.project, n.name, n.type, n.version,
        n.name || ':v' || n.version AS ref,
-       (SELECT json_group_array(alias) FROM
-          (SELECT a.alias FROM lineage_alias a
-           WHERE a.node_id = n.node_id ORDER BY a.alias)) AS aliases,
+       (SELECT '[' || coalesce(group_concat('"' || e || '"', ','), '') || ']'
+        FROM (SELECT k, replace(replace(replace(e,
+            char(29), '\u001d'), char(30), '\u001e'), char(31), '\u001f') AS e
+          FROM (SELECT k, replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(e,
+            char(19), '\u0013'), char(20), '\u0014'), char(21), '\u0015'), char(22), '\u0016'), char(23), '\u0017'), char(24), '\u0018'), char(25), '\u0019'), char(26), '\u001a'), char(27), '\u001b'), char(28), '\u001c') AS e
+          FROM (SELECT k, replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(e,
+            char(9), '\t'), char(10), '\n'), char(11), '\u000b'), char(12), '\f'), char(13), '\r'), char(14), '\u000e'), char(15), '\u000f'), char(16), '\u0010'), char(17), '\u0011'), char(18), '\u0012') AS e
+          FROM (SELECT a.alias AS k, replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(a.alias,
+            '\', '\\'), '"', '\"'), char(1), '\u0001'), char(2), '\u0002'), char(3), '\u0003'), char(4), '\u0004'), char(5), '\u0005'), char(6), '\u0006'), char(7), '\u0007'), char(8), '\b') AS e
+          FROM lineage_alias a WHERE a.node_id = n.node_id)))
+          ORDER BY k)) AS aliases,
        v.digest, v.size, v.file_count, v.description, v.metadata, v.tags,
        n.state, v.created_at,
        (SELECT p.name FROM lineage_node p WHERE p.node_id = v.logged_by)
