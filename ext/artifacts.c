@@ -66,7 +66,7 @@ static void check_aliases(Lx *x, sqlite3_value *pAliases){
       lineage_check_alias(x, (const char*)sqlite3_column_text(pStmt, 1));
     }
   }
-  sqlite3_finalize(pStmt);
+  lx_finalize(x, pStmt);
 }
 
 /* Set latest and every alias of the array on p. */
@@ -78,7 +78,7 @@ static void aliases_apply(Lx *x, const LineageNode *p, sqlite3_value *pAliases){
   while( pStmt && lx_step(x, pStmt)==SQLITE_ROW ){
     lineage_alias_set(x, p, (const char*)sqlite3_column_text(pStmt, 0));
   }
-  sqlite3_finalize(pStmt);
+  lx_finalize(x, pStmt);
 }
 
 /* Check log_artifact's options; fills the values to store. Values are read
@@ -134,7 +134,7 @@ static void check_log_options(Lx *x, sqlite3_value *pOpts, char **pzDesc,
         zCreatedIn = sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 9));
       }
     }
-    sqlite3_finalize(pStmt);
+    lx_finalize(x, pStmt);
   }
   *pzCreated = lx_time(x, zCreatedIn, "created_at");
   sqlite3_free(zCreatedIn);
@@ -159,7 +159,7 @@ void lineage_fn_log_artifact(sqlite3_context *ctx, int argc, sqlite3_value **arg
   memset(&run, 0, sizeof(run));
   memset(&ver, 0, sizeof(ver));
   memset(&m, 0, sizeof(m));
-  lx_init(&x, sqlite3_context_db_handle(ctx));
+  lx_init_fn(&x, ctx);
   if( zName && strchr(zName, '/') ){
     lx_fail(&x, "log_artifact takes a plain name, not '%s': it logs into the "
                 "run's project", zName);
@@ -283,7 +283,7 @@ void lineage_fn_artifact_alias(sqlite3_context *ctx, int argc, sqlite3_value **a
   const char *zAlias = text_arg(argv[1]);
   (void)argc;
   memset(&ver, 0, sizeof(ver));
-  lx_init(&x, sqlite3_context_db_handle(ctx));
+  lx_init_fn(&x, ctx);
   check_alias_arg(&x, zAlias);
   lx_begin(&x);
   resolve_live(&x, argv[0], &ver);
@@ -299,7 +299,7 @@ void lineage_fn_artifact_unalias(sqlite3_context *ctx, int argc, sqlite3_value *
   const char *zAlias = text_arg(argv[1]);
   (void)argc;
   memset(&ver, 0, sizeof(ver));
-  lx_init(&x, sqlite3_context_db_handle(ctx));
+  lx_init_fn(&x, ctx);
   check_alias_arg(&x, zAlias);
   lx_begin(&x);
   lineage_resolve_version(&x, text_arg(argv[0]), 0, &ver);
@@ -324,7 +324,7 @@ void lineage_fn_artifact_delete(sqlite3_context *ctx, int argc, sqlite3_value **
   LineageNode ver;
   int bDeleteAliases = argc>1 && sqlite3_value_int(argv[1])!=0;
   memset(&ver, 0, sizeof(ver));
-  lx_init(&x, sqlite3_context_db_handle(ctx));
+  lx_init_fn(&x, ctx);
   lx_begin(&x);
   resolve_live(&x, argv[0], &ver);
   if( x.rc==SQLITE_OK && !bDeleteAliases ){

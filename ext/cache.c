@@ -20,6 +20,13 @@
 ** connection or any other. Inside a write transaction the cache is neither
 ** used nor built, so uncommitted (or rolled back) changes never enter it.
 ** A walk holds a reference to the snapshot it started with.
+**
+** The connection state also keeps the writers' prepared statements, so that
+** log_artifact in a loop prepares nothing. SQLite's sqlite3_close() refuses
+** to close a connection with unfinalized statements, but it disconnects
+** virtual tables first: so the statements are finalized in the walk
+** tables' xDisconnect, and a statement is only kept while such a table is
+** connected (lineage_conn_stmt connects lineage_upstream when it is not).
 */
 #include "lineage.h"
 #include <string.h>
@@ -27,6 +34,7 @@
 #define CACHE_DEFAULT_LIMIT  ((sqlite3_int64)128 << 20)
 #define CACHE_FIRST_CHECK    64     /* seeks before the first look at size */
 #define CACHE_SEEK_PER_EDGE  8      /* an edge loaded costs 1/8 of a seek */
+#define CACHE_STMT_MAX      64      /* writers' statements kept */
 
 struct LineageConn {
   int nRef;
@@ -41,6 +49,13 @@ struct LineageConn {
     sqlite3_int64 nSeek;        /* seeks since the data last changed */
     sqlite3_int64 nNextCheck;   /* look again when nSeek reaches this */
   } aDir[2];
+  int nVtab;                    /* walk tables connected now */
+  int nStmt;
+  struct CacheStmt {
+    const char *zSql;           /* the SQL literal: compared by address */
+    sqlite3_stmt *pStmt;
+    int bBusy;                  /* handed out and not yet given back */
+  } aStmt[CACHE_STMT_MAX];
 };
 
 LineageConn *lineage_conn_new(sqlite3 *db){
@@ -74,9 +89,63 @@ static void cache_drop(LineageConn *c, int dir){
   c->aDir[dir].pCsr = 0;
 }
 
+void lineage_conn_flush(LineageConn *c){
+  int i;
+  for(i=0; i<c->nStmt; i++) sqlite3_finalize(c->aStmt[i].pStmt);
+  c->nStmt = 0;
+}
+
+void lineage_conn_vtab(LineageConn *c, int nDelta){
+  c->nVtab += nDelta;
+  if( nDelta<0 ) lineage_conn_flush(c);
+}
+
+sqlite3_stmt *lineage_conn_stmt(LineageConn *c, const char *zSql, int *pRc){
+  sqlite3_stmt *pStmt = 0;
+  int i;
+  for(i=0; i<c->nStmt; i++){
+    if( c->aStmt[i].zSql==zSql && !c->aStmt[i].bBusy ){
+      c->aStmt[i].bBusy = 1;
+      *pRc = SQLITE_OK;
+      return c->aStmt[i].pStmt;
+    }
+  }
+  if( c->nVtab==0 ){
+    /* Connect a walk table, whose xDisconnect will finalize what is kept. */
+    sqlite3_stmt *p = 0;
+    sqlite3_prepare_v2(c->db, "SELECT 1 FROM lineage_upstream(NULL) WHERE 0",
+                       -1, &p, 0);
+    sqlite3_finalize(p);
+  }
+  *pRc = sqlite3_prepare_v3(c->db, zSql, -1, SQLITE_PREPARE_PERSISTENT,
+                            &pStmt, 0);
+  if( *pRc==SQLITE_OK && c->nVtab>0 && c->nStmt<CACHE_STMT_MAX ){
+    c->aStmt[c->nStmt].zSql = zSql;
+    c->aStmt[c->nStmt].pStmt = pStmt;
+    c->aStmt[c->nStmt].bBusy = 1;
+    c->nStmt++;
+  }
+  return pStmt;
+}
+
+void lineage_conn_stmt_done(LineageConn *c, sqlite3_stmt *pStmt){
+  int i;
+  if( pStmt==0 ) return;
+  for(i=0; c && i<c->nStmt; i++){
+    if( c->aStmt[i].pStmt==pStmt ){
+      sqlite3_reset(pStmt);
+      sqlite3_clear_bindings(pStmt);
+      c->aStmt[i].bBusy = 0;
+      return;
+    }
+  }
+  sqlite3_finalize(pStmt);
+}
+
 void lineage_conn_unref(void *p){
   LineageConn *c = (LineageConn*)p;
   if( c && --c->nRef==0 ){
+    lineage_conn_flush(c);
     cache_drop(c, 0);
     cache_drop(c, 1);
     sqlite3_free(c);

@@ -255,7 +255,7 @@ static int cluFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
   }
   if( rc ) return rc;
 
-  lx_init(&x, p->db);
+  lx_init(&x, p->db, p->conn);
   lineage_resolve_start(&x, argv[0], &start);
   if( x.rc ){
     p->base.zErrMsg = x.zErr;
@@ -302,7 +302,7 @@ static int cluBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo){
   const struct sqlite3_index_constraint *pC = pInfo->aConstraint;
   for(i=0; i<pInfo->nConstraint; i++, pC++){
     int iArg = pC->iColumn - CLU_COL_START;
-    if( iArg==0 ) bStartSeen = 1;
+    if( iArg==0 && pC->op==SQLITE_INDEX_CONSTRAINT_EQ ) bStartSeen = 1;
     if( iArg<0 || iArg>=CLU_NARG || !pC->usable ) continue;
     if( pC->op==SQLITE_INDEX_CONSTRAINT_EQ && aIdx[iArg]<0 ) aIdx[iArg] = i;
   }

@@ -196,7 +196,7 @@ void lineage_manifest_load(Lx *x, sqlite3_value *pFiles, int bAllowLocal,
       p->n++;
       if( x->rc ) break;
     }
-    sqlite3_finalize(pStmt);
+    lx_finalize(x, pStmt);
   }
   if( x->rc ){ lineage_manifest_clear(p); return; }
   if( p->n>1 ) qsort(p->a, (size_t)p->n, sizeof(LineageEntry), entry_cmp);
@@ -217,7 +217,7 @@ void lineage_fn_artifact_digest(sqlite3_context *ctx, int argc,
   Lx x;
   LineageManifest m;
   (void)argc;
-  lx_init(&x, sqlite3_context_db_handle(ctx));
+  lx_init_fn(&x, ctx);
   lineage_manifest_load(&x, argv[0], 0, &m);
   if( lx_end(&x, ctx)==SQLITE_OK ){
     sqlite3_result_text(ctx, m.zDigest, -1, SQLITE_TRANSIENT);

@@ -74,22 +74,24 @@ int sqlite3_lineage_init(sqlite3 *db, char **pzErrMsg,
     }
     return SQLITE_ERROR;
   }
+  /* Per-connection state (kept statements, the walk cache): every
+  ** registration holds a reference and drops it in its xDestroy, which
+  ** SQLite also calls when a registration fails. */
+  conn = lineage_conn_new(db);
+  if( conn==0 ) return SQLITE_NOMEM;
   for(i=0; rc==SQLITE_OK && i<sizeof(aFunc)/sizeof(aFunc[0]); i++){
     /* One registration per arity, so a wrong count is SQLite's own error. */
     for(n=aFunc[i].nMinArg; rc==SQLITE_OK && n<=aFunc[i].nMaxArg; n++){
-      rc = sqlite3_create_function(db, aFunc[i].zName, n, aFunc[i].flags, 0,
-                                   aFunc[i].xFunc, 0, 0);
+      lineage_conn_ref(conn);
+      rc = sqlite3_create_function_v2(db, aFunc[i].zName, n, aFunc[i].flags,
+                                      conn, aFunc[i].xFunc, 0, 0,
+                                      lineage_conn_unref);
     }
     if( rc!=SQLITE_OK && pzErrMsg ){
       *pzErrMsg = sqlite3_mprintf("lineage: cannot register function %s: %s",
                                   aFunc[i].zName, sqlite3_errmsg(db));
     }
   }
-  /* Per-connection state (the walk cache): every registration that uses it
-  ** holds a reference and drops it in its xDestroy, which SQLite also calls
-  ** when a registration fails. */
-  conn = rc==SQLITE_OK ? lineage_conn_new(db) : 0;
-  if( rc==SQLITE_OK && conn==0 ) rc = SQLITE_NOMEM;
   for(n=0; rc==SQLITE_OK && n<=1; n++){
     lineage_conn_ref(conn);
     rc = sqlite3_create_function_v2(db, "lineage_cache", n, WRITER, conn,

@@ -27,14 +27,20 @@ SQLITE_EXTENSION_INIT3
 /* One unit of work on a connection. The first failure is kept in rc/zErr;
 ** every later call is a no-op, so a writer reads as a straight line and
 ** checks x.rc where it must branch. */
+typedef struct LineageConn LineageConn;
 typedef struct Lx {
   sqlite3 *db;
+  LineageConn *conn;  /* keeps prepared statements; may be NULL */
   int rc;           /* SQLITE_OK until something fails */
   char *zErr;       /* "lineage: ..." message of the first failure */
   int inSavepoint;  /* lx_begin() succeeded */
 } Lx;
 
-void lx_init(Lx *x, sqlite3 *db);
+void lx_init(Lx *x, sqlite3 *db, LineageConn *conn);
+/* For a SQL function whose user data is the LineageConn. */
+void lx_init_fn(Lx *x, sqlite3_context *ctx);
+/* Give back a statement from lx_prepare (kept for reuse, or finalized). */
+void lx_finalize(Lx *x, sqlite3_stmt *pStmt);
 void lx_fail(Lx *x, const char *zFmt, ...);
 /* Prepare zSql and bind one argument per letter of zTypes: 't' text
 ** (const char*, NULL binds NULL), 'i' sqlite3_int64, 'd' double,
@@ -65,7 +71,7 @@ char *lx_time(Lx *x, const char *zIn, const char *zWhat);
 ** schema version is one this build knows. */
 void lineage_schema_ensure(Lx *x);
 /* 1 when the lineage tables exist in the main database. */
-int lineage_schema_exists(sqlite3 *db);
+int lineage_schema_exists(Lx *x);
 int lineage_register_placeholders(sqlite3 *db);
 
 /* ---- names.c: validation and references --------------------------------- */
@@ -176,8 +182,6 @@ typedef struct LineageCsr {
   sqlite3_int64 nByte;
 } LineageCsr;
 
-typedef struct LineageConn LineageConn;
-
 /* The pAux of the walk modules: the connection and the direction. */
 typedef struct LineageModAux {
   LineageConn *conn;
@@ -196,6 +200,12 @@ LineageCsr *lineage_cache_get(LineageConn *c, int dir);
 ** new snapshot (with a reference for the caller), or NULL. */
 LineageCsr *lineage_cache_note_seek(LineageConn *c, int dir);
 void lineage_csr_release(LineageCsr *p);
+/* The writers' statement cache: a statement for the SQL literal zSql (kept
+** for reuse when possible), given back with lineage_conn_stmt_done. */
+sqlite3_stmt *lineage_conn_stmt(LineageConn *c, const char *zSql, int *pRc);
+void lineage_conn_stmt_done(LineageConn *c, sqlite3_stmt *pStmt);
+/* A walk table was connected (+1) or disconnected (-1). */
+void lineage_conn_vtab(LineageConn *c, int nDelta);
 void lineage_fn_cache(sqlite3_context*, int, sqlite3_value**);
 
 /* ---- walker.c: breadth-first search ------------------------------------ */

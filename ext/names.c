@@ -199,14 +199,14 @@ static int node_query(Lx *x, LineageNode *pOut, sqlite3_stmt *pStmt){
     node_from_row(x, pStmt, pOut);
     bFound = x->rc==SQLITE_OK;
   }
-  sqlite3_finalize(pStmt);
+  lx_finalize(x, pStmt);
   return bFound;
 }
 
 void lineage_node_load(Lx *x, sqlite3_int64 id, LineageNode *pOut){
   memset(pOut, 0, sizeof(*pOut));
   if( x->rc ) return;
-  if( !lineage_schema_exists(x->db) ){
+  if( !lineage_schema_exists(x) ){
     lx_fail(x, "no node %lld: the database has no lineage yet", id);
     return;
   }
@@ -239,7 +239,7 @@ static char *candidate_projects(Lx *x, const char *zKind, const char *zName,
       zList = sqlite3_mprintf("%z, ...", zList);
     }
   }
-  sqlite3_finalize(pStmt);
+  lx_finalize(x, pStmt);
   *pnProject = n;
   return zList;
 }
@@ -266,7 +266,7 @@ static char *unique_project(Lx *x, const char *zKind, const char *zName,
 
 static int schema_or_fail(Lx *x, const char *zKind, const char *zRef){
   if( x->rc ) return 0;
-  if( lineage_schema_exists(x->db) ) return 1;
+  if( lineage_schema_exists(x) ) return 1;
   lx_fail(x, "no %s '%s': the database has no lineage yet", zKind, zRef);
   return 0;
 }
@@ -318,7 +318,7 @@ static char *version_list(Lx *x, const char *zProject, const char *zName){
     if( !bRow ) break;
     lo = hi = v;
   }
-  sqlite3_finalize(pStmt);
+  lx_finalize(x, pStmt);
   return zList;
 }
 

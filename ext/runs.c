@@ -40,7 +40,7 @@ void lineage_check_options(Lx *x, sqlite3_value *pOpts, const char *zFunc,
     sqlite3_free(zList);
     break;
   }
-  sqlite3_finalize(pStmt);
+  lx_finalize(x, pStmt);
 }
 
 /* An option's value as text (JSON text for objects/arrays), or NULL. */
@@ -98,7 +98,7 @@ void lineage_fn_run_start(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   sqlite3_int64 id;
 
   memset(&r, 0, sizeof(r));
-  lx_init(&x, sqlite3_context_db_handle(ctx));
+  lx_init_fn(&x, ctx);
   lineage_check_options(&x, pOpts, "run_start", azOpt);
   zOptProject = option_text(&x, pOpts, "$.project", "text", "run_start");
   zName = option_text(&x, pOpts, "$.name", "text", "run_start");
@@ -171,7 +171,7 @@ void lineage_fn_run_finish(sqlite3_context *ctx, int argc, sqlite3_value **argv)
   int i;
 
   memset(&run, 0, sizeof(run));
-  lx_init(&x, sqlite3_context_db_handle(ctx));
+  lx_init_fn(&x, ctx);
   if( zState==0 ) zState = "finished";
   for(i=0; azState[i] && strcmp(azState[i], zState)!=0; i++){}
   if( azState[i]==0 ){
@@ -212,7 +212,7 @@ void lineage_fn_use_artifact(sqlite3_context *ctx, int argc, sqlite3_value **arg
 
   memset(&run, 0, sizeof(run));
   memset(&ver, 0, sizeof(ver));
-  lx_init(&x, sqlite3_context_db_handle(ctx));
+  lx_init_fn(&x, ctx);
   if( sqlite3_value_type(argv[0])==SQLITE_NULL ){
     lx_fail(&x, "use_artifact needs a run: a version used by no run is no edge");
   }

@@ -22,22 +22,28 @@
 
 #define LINEAGE_SCHEMA_VERSION 1
 
-int lineage_schema_exists(sqlite3 *db){
-  sqlite3_stmt *pStmt = 0;
-  int bExists = 0;
-  if( sqlite3_prepare_v2(db,
-        "SELECT 1 FROM main.sqlite_schema WHERE type='table' "
-        "AND name='lineage_meta'", -1, &pStmt, 0)==SQLITE_OK ){
-    bExists = sqlite3_step(pStmt)==SQLITE_ROW;
-  }
-  sqlite3_finalize(pStmt);
-  return bExists;
+int lineage_schema_exists(Lx *x){
+  return lx_int(x, 0, "SELECT 1 FROM main.sqlite_schema WHERE type='table' "
+                      "AND name='lineage_meta'", 0)!=0;
+}
+
+/* The recorded schema version, or -1 when there is no lineage_meta (or it
+** cannot be read: lineage_schema_exists tells which). */
+static sqlite3_int64 schema_version(Lx *x){
+  Lx probe;
+  sqlite3_int64 v;
+  lx_init(&probe, x->db, x->conn);
+  v = lx_int(&probe, -1, "SELECT value FROM main.lineage_meta "
+                         "WHERE key='schema_version'", 0);
+  lx_clear(&probe);
+  return probe.rc ? -1 : v;
 }
 
 void lineage_schema_ensure(Lx *x){
   sqlite3_int64 v;
   if( x->rc ) return;
-  if( !lineage_schema_exists(x->db) ){
+  v = schema_version(x);
+  if( v<0 && !lineage_schema_exists(x) && x->rc==SQLITE_OK ){
     char *zErr = 0;
     int rc = sqlite3_exec(x->db, lineage_schema_sql, 0, 0, &zErr);
     if( rc!=SQLITE_OK ){
@@ -48,8 +54,6 @@ void lineage_schema_ensure(Lx *x){
     sqlite3_free(zErr);
     return;
   }
-  v = lx_int(x, 0, "SELECT value FROM main.lineage_meta "
-                   "WHERE key='schema_version'", 0);
   if( x->rc==SQLITE_OK && v!=LINEAGE_SCHEMA_VERSION ){
     lx_fail(x, "the database has lineage schema version %lld; this build "
                "(sqlite-lineage %s) reads version %d", v, LINEAGE_VERSION,

@@ -11,9 +11,19 @@
 #include "lineage.h"
 #include <string.h>
 
-void lx_init(Lx *x, sqlite3 *db){
+void lx_init(Lx *x, sqlite3 *db, LineageConn *conn){
   memset(x, 0, sizeof(*x));
   x->db = db;
+  x->conn = conn;
+}
+
+void lx_init_fn(Lx *x, sqlite3_context *ctx){
+  lx_init(x, sqlite3_context_db_handle(ctx), (LineageConn*)sqlite3_user_data(ctx));
+}
+
+void lx_finalize(Lx *x, sqlite3_stmt *pStmt){
+  if( x->conn ) lineage_conn_stmt_done(x->conn, pStmt);
+  else sqlite3_finalize(pStmt);
 }
 
 void lx_clear(Lx *x){
@@ -48,7 +58,11 @@ static sqlite3_stmt *lx_vprepare(Lx *x, const char *zSql, const char *zTypes,
   sqlite3_stmt *pStmt = 0;
   int rc, i;
   if( x->rc ) return 0;
-  rc = sqlite3_prepare_v2(x->db, zSql, -1, &pStmt, 0);
+  if( x->conn ){
+    pStmt = lineage_conn_stmt(x->conn, zSql, &rc);
+  }else{
+    rc = sqlite3_prepare_v2(x->db, zSql, -1, &pStmt, 0);
+  }
   if( rc!=SQLITE_OK ){
     lx_fail_db(x, rc);
     sqlite3_finalize(pStmt);
@@ -75,7 +89,7 @@ static sqlite3_stmt *lx_vprepare(Lx *x, const char *zSql, const char *zTypes,
   }
   if( rc!=SQLITE_OK ){
     lx_fail_db(x, rc);
-    sqlite3_finalize(pStmt);
+    lx_finalize(x, pStmt);
     return 0;
   }
   return pStmt;
@@ -105,7 +119,7 @@ void lx_exec(Lx *x, const char *zSql, const char *zTypes, ...){
   pStmt = lx_vprepare(x, zSql, zTypes, ap);
   va_end(ap);
   while( pStmt && lx_step(x, pStmt)==SQLITE_ROW ){}
-  sqlite3_finalize(pStmt);
+  lx_finalize(x, pStmt);
 }
 
 sqlite3_int64 lx_int(Lx *x, sqlite3_int64 iDefault, const char *zSql,
@@ -120,7 +134,7 @@ sqlite3_int64 lx_int(Lx *x, sqlite3_int64 iDefault, const char *zSql,
    && sqlite3_column_type(pStmt, 0)!=SQLITE_NULL ){
     v = sqlite3_column_int64(pStmt, 0);
   }
-  sqlite3_finalize(pStmt);
+  lx_finalize(x, pStmt);
   return v;
 }
 
@@ -136,7 +150,7 @@ char *lx_text(Lx *x, const char *zSql, const char *zTypes, ...){
     z = sqlite3_mprintf("%s", (const char*)sqlite3_column_text(pStmt, 0));
     if( z==0 ) x->rc = SQLITE_NOMEM;
   }
-  sqlite3_finalize(pStmt);
+  lx_finalize(x, pStmt);
   return z;
 }
 

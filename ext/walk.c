@@ -68,11 +68,14 @@ static int walkConnect(sqlite3 *db, void *pAux, int argc,
   p->db = db;
   p->conn = ((LineageModAux*)pAux)->conn;
   p->dir = ((LineageModAux*)pAux)->dir;
+  lineage_conn_vtab(p->conn, +1);
   *ppVtab = &p->base;
   return SQLITE_OK;
 }
 
+/* Also where the writers' kept statements are finalized (cache.c). */
 static int walkDisconnect(sqlite3_vtab *pVtab){
+  lineage_conn_vtab(((WalkVtab*)pVtab)->conn, -1);
   sqlite3_free(pVtab);
   return SQLITE_OK;
 }
@@ -200,7 +203,7 @@ static int walkFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     if( b>=0 && (maxDepth<0 || b<maxDepth) ) maxDepth = b;
   }
 
-  lx_init(&x, p->db);
+  lx_init(&x, p->db, p->conn);
   lineage_resolve_start(&x, argv[0], &start);
   if( x.rc ){
     p->base.zErrMsg = x.zErr;
@@ -226,8 +229,8 @@ static int walkFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
 ** xBestIndex: the start (hidden column `start`) must be an equality; a
 ** max_depth equality and one depth constraint (<=, <, =) are optional.
 ** argv order is start, max_depth, depth bound; idxNum says which are there.
-** A start constraint that is not usable returns SQLITE_CONSTRAINT so the
-** planner tries another join order; no start constraint at all is an error.
+** A start equality that is not usable returns SQLITE_CONSTRAINT so the
+** planner tries another join order; no start equality at all is an error.
 ** The depth constraint is not omitted: SQLite checks it again (for = and
 ** for bounds that are not integers). Rows come in depth order, so ORDER BY
 ** depth is free.
@@ -238,7 +241,9 @@ static int walkBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo){
   int idxNum = 0;
   const struct sqlite3_index_constraint *pC = pInfo->aConstraint;
   for(i=0; i<pInfo->nConstraint; i++, pC++){
-    if( pC->iColumn==WALK_COL_START ) bStartSeen = 1;
+    if( pC->iColumn==WALK_COL_START && pC->op==SQLITE_INDEX_CONSTRAINT_EQ ){
+      bStartSeen = 1;
+    }
     if( !pC->usable ) continue;
     if( pC->iColumn==WALK_COL_START && pC->op==SQLITE_INDEX_CONSTRAINT_EQ ){
       if( iStart<0 ) iStart = i;
