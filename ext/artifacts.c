@@ -286,6 +286,7 @@ void lineage_fn_artifact_alias(sqlite3_context *ctx, int argc, sqlite3_value **a
   lx_init_fn(&x, ctx);
   check_alias_arg(&x, zAlias);
   lx_begin(&x);
+  lineage_schema_check(&x);
   resolve_live(&x, argv[0], &ver);
   lineage_alias_set(&x, &ver, zAlias);
   result_ref(&x, ctx, argv[0], &ver);
@@ -302,6 +303,7 @@ void lineage_fn_artifact_unalias(sqlite3_context *ctx, int argc, sqlite3_value *
   lx_init_fn(&x, ctx);
   check_alias_arg(&x, zAlias);
   lx_begin(&x);
+  lineage_schema_check(&x);
   lineage_resolve_version(&x, text_arg(argv[0]), 0, &ver);
   lx_exec(&x, "DELETE FROM lineage_alias WHERE project=?1 AND name=?2 AND "
               "alias=?3 AND node_id=?4", "ttti",
@@ -326,6 +328,7 @@ void lineage_fn_artifact_delete(sqlite3_context *ctx, int argc, sqlite3_value **
   memset(&ver, 0, sizeof(ver));
   lx_init_fn(&x, ctx);
   lx_begin(&x);
+  lineage_schema_check(&x);
   resolve_live(&x, argv[0], &ver);
   if( x.rc==SQLITE_OK && !bDeleteAliases ){
     char *zList = lx_text(&x, "SELECT group_concat(alias, ', ') FROM (SELECT "

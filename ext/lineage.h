@@ -70,6 +70,9 @@ char *lx_time(Lx *x, const char *zIn, const char *zWhat);
 /* Make sure the tables exist (creating them on the first write) and that the
 ** schema version is one this build knows. */
 void lineage_schema_ensure(Lx *x);
+/* The same version check for writers that only change existing lineage:
+** a no-op when there are no lineage tables (resolving then says so). */
+void lineage_schema_check(Lx *x);
 /* 1 when the lineage tables exist in the main database. */
 int lineage_schema_exists(Lx *x);
 int lineage_register_placeholders(sqlite3 *db);

@@ -180,6 +180,7 @@ void lineage_fn_run_finish(sqlite3_context *ctx, int argc, sqlite3_value **argv)
   }
   zFinished = lx_time(&x, zAt, "finished_at");
   lx_begin(&x);
+  lineage_schema_check(&x);
   lineage_resolve_run(&x, text_arg(argv[0]), &run);
   if( x.rc==SQLITE_OK && lx_int(&x, 0, "SELECT julianday(?1) < "
         "julianday(started_at) FROM lineage_run WHERE node_id=?2", "ti",
@@ -218,6 +219,7 @@ void lineage_fn_use_artifact(sqlite3_context *ctx, int argc, sqlite3_value **arg
   }
   if( zType ) lineage_check_type(&x, zType);
   lx_begin(&x);
+  lineage_schema_check(&x);
   lineage_resolve_run(&x, text_arg(argv[0]), &run);
   lineage_resolve_version(&x, text_arg(argv[1]), run.zProject, &ver);
   if( x.rc==SQLITE_OK && strcmp(ver.zState, "deleted")==0 ){

@@ -39,6 +39,15 @@ static sqlite3_int64 schema_version(Lx *x){
   return probe.rc ? -1 : v;
 }
 
+/* Fail x unless v is the version this build reads. */
+static void schema_version_check(Lx *x, sqlite3_int64 v){
+  if( x->rc==SQLITE_OK && v!=LINEAGE_SCHEMA_VERSION ){
+    lx_fail(x, "the database has lineage schema version %lld; this build "
+               "(sqlite-lineage %s) reads version %d", v, LINEAGE_VERSION,
+               LINEAGE_SCHEMA_VERSION);
+  }
+}
+
 void lineage_schema_ensure(Lx *x){
   sqlite3_int64 v;
   if( x->rc ) return;
@@ -54,11 +63,15 @@ void lineage_schema_ensure(Lx *x){
     sqlite3_free(zErr);
     return;
   }
-  if( x->rc==SQLITE_OK && v!=LINEAGE_SCHEMA_VERSION ){
-    lx_fail(x, "the database has lineage schema version %lld; this build "
-               "(sqlite-lineage %s) reads version %d", v, LINEAGE_VERSION,
-               LINEAGE_SCHEMA_VERSION);
-  }
+  schema_version_check(x, v);
+}
+
+void lineage_schema_check(Lx *x){
+  sqlite3_int64 v;
+  if( x->rc ) return;
+  v = schema_version(x);
+  if( v<0 && !lineage_schema_exists(x) ) return;
+  schema_version_check(x, v);
 }
 
 /* ---- empty stand-ins for the views -------------------------------------- */
