@@ -152,6 +152,10 @@ void lineage_conn_unref(void *p){
   }
 }
 
+void lineage_aux_unref(void *p){
+  lineage_conn_unref(((LineageModAux*)p)->conn);
+}
+
 LineageModAux *lineage_conn_aux(LineageConn *c, int dir){
   return &c->aAux[dir];
 }

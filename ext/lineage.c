@@ -105,7 +105,7 @@ int sqlite3_lineage_init(sqlite3 *db, char **pzErrMsg,
     lineage_conn_ref(conn);
     rc = sqlite3_create_module_v2(db, aModule[i].zName, aModule[i].pModule,
                                   lineage_conn_aux(conn, aModule[i].dir),
-                                  lineage_conn_unref);
+                                  lineage_aux_unref);
     if( rc!=SQLITE_OK && pzErrMsg ){
       *pzErrMsg = sqlite3_mprintf("lineage: cannot register module %s: %s",
                                   aModule[i].zName, sqlite3_errmsg(db));

@@ -195,6 +195,7 @@ LineageConn *lineage_conn_new(sqlite3 *db);
 void lineage_conn_ref(LineageConn *c);
 void lineage_conn_unref(void *c);           /* an xDestroy */
 LineageModAux *lineage_conn_aux(LineageConn *c, int dir);
+void lineage_aux_unref(void *pAux);         /* the modules' xDestroy */
 /* The cached adjacency of dir if it is valid for the data the connection
 ** sees now, with a reference for the caller; else NULL. */
 LineageCsr *lineage_cache_get(LineageConn *c, int dir);
