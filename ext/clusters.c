@@ -30,6 +30,7 @@
 #define CLU_COL_MAX_DEPTH    12
 #define CLU_COL_MIN_SIZE     13
 #define CLU_NARG              3
+#define CLU_NO_START       0x04   /* idxNum: no start, xFilter fails */
 
 /* Default number of nodes that make a cluster, as W&B's lineage tab. */
 #define CLU_DEFAULT_MIN_SIZE  5
@@ -238,6 +239,13 @@ static int cluFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
   (void)idxStr; (void)argc;
 
   cluReset(c);
+  if( idxNum & CLU_NO_START ){
+    sqlite3_free(p->base.zErrMsg);
+    p->base.zErrMsg = sqlite3_mprintf("lineage: lineage_clusters needs a "
+        "start: SELECT * FROM lineage_clusters('name:alias' or run id or "
+        "node_id)");
+    return SQLITE_ERROR;
+  }
   sqlite3_free(p->base.zErrMsg);
   p->base.zErrMsg = 0;
   c->apArg[0] = sqlite3_value_dup(argv[0]);
@@ -306,13 +314,15 @@ static int cluBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo){
     if( iArg<0 || iArg>=CLU_NARG || !pC->usable ) continue;
     if( pC->op==SQLITE_INDEX_CONSTRAINT_EQ && aIdx[iArg]<0 ) aIdx[iArg] = i;
   }
+  (void)pVtab;
   if( aIdx[0]<0 ){
     if( bStartSeen ) return SQLITE_CONSTRAINT;
-    sqlite3_free(pVtab->zErrMsg);
-    pVtab->zErrMsg = sqlite3_mprintf("lineage: lineage_clusters needs a "
-        "start: SELECT * FROM lineage_clusters('name:alias' or run id or "
-        "node_id)");
-    return SQLITE_ERROR;
+    /* As in walk.c: a plan never chosen when another exists; xFilter
+    ** reports the missing start. */
+    pInfo->idxNum = CLU_NO_START;
+    pInfo->estimatedCost = 1e300;
+    pInfo->estimatedRows = 2147483647;
+    return SQLITE_OK;
   }
   pInfo->idxNum = 0;
   for(i=0; i<CLU_NARG; i++){

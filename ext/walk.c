@@ -33,6 +33,7 @@
 #define WALK_MAXDEPTH  0x01
 #define WALK_DEPTH_LE  0x02   /* depth <= ?, or depth = ? */
 #define WALK_DEPTH_LT  0x04   /* depth < ? */
+#define WALK_NO_START  0x08   /* no start: xFilter reports the error */
 
 typedef struct WalkVtab {
   sqlite3_vtab base;
@@ -181,6 +182,14 @@ static int walkFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
   int iArg = 1, rc;
   (void)idxStr; (void)argc;
 
+  if( idxNum & WALK_NO_START ){
+    sqlite3_free(p->base.zErrMsg);
+    p->base.zErrMsg = sqlite3_mprintf("lineage: %s needs a start: "
+        "SELECT * FROM %s('name:alias' or run id or node_id)",
+        p->dir==LINEAGE_UPSTREAM ? "lineage_upstream" : "lineage_downstream",
+        p->dir==LINEAGE_UPSTREAM ? "lineage_upstream" : "lineage_downstream");
+    return SQLITE_ERROR;
+  }
   sqlite3_value_free(c->pStart);
   sqlite3_value_free(c->pMaxDepth);
   c->pStart = sqlite3_value_dup(argv[0]);
@@ -230,7 +239,8 @@ static int walkFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
 ** max_depth equality and one depth constraint (<=, <, =) are optional.
 ** argv order is start, max_depth, depth bound; idxNum says which are there.
 ** A start equality that is not usable returns SQLITE_CONSTRAINT so the
-** planner tries another join order; no start equality at all is an error.
+** planner tries another join order; with no start equality at all the plan
+** costs "infinity" and xFilter reports the missing start.
 ** The depth constraint is not omitted: SQLite checks it again (for = and
 ** for bounds that are not integers). Rows come in depth order, so ORDER BY
 ** depth is free.
@@ -257,14 +267,16 @@ static int walkBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo){
       iDepth = i;
     }
   }
+  (void)p;
   if( iStart<0 ){
     if( bStartSeen ) return SQLITE_CONSTRAINT;
-    sqlite3_free(pVtab->zErrMsg);
-    pVtab->zErrMsg = sqlite3_mprintf("lineage: %s needs a start: "
-        "SELECT * FROM %s('name:alias' or run id or node_id)",
-        p->dir==LINEAGE_UPSTREAM ? "lineage_upstream" : "lineage_downstream",
-        p->dir==LINEAGE_UPSTREAM ? "lineage_upstream" : "lineage_downstream");
-    return SQLITE_ERROR;
+    /* A plan that no query should pick; if it is the only one, xFilter
+    ** says what is missing. (SQLite also asks about plans without the
+    ** start, e.g. for one side of an OR: an error here would fail those.) */
+    pInfo->idxNum = WALK_NO_START;
+    pInfo->estimatedCost = 1e300;
+    pInfo->estimatedRows = 2147483647;
+    return SQLITE_OK;
   }
   pInfo->aConstraintUsage[iStart].argvIndex = ++n;
   pInfo->aConstraintUsage[iStart].omit = 1;
