@@ -170,7 +170,7 @@ void lineage_fn_log_artifact(sqlite3_context *ctx, int argc, sqlite3_value **arg
   check_log_options(&x, pOpts, &zDesc, &zMeta, &zTags, &zCreated);
   lineage_manifest_load(&x, pFiles, 1, &m);
 
-  lx_begin(&x);
+  lx_begin(&x, "log_artifact");
   lineage_schema_ensure(&x);
   if( sqlite3_value_type(argv[0])!=SQLITE_NULL ){
     lineage_resolve_run(&x, text_arg(argv[0]), &run);
@@ -285,7 +285,7 @@ void lineage_fn_artifact_alias(sqlite3_context *ctx, int argc, sqlite3_value **a
   memset(&ver, 0, sizeof(ver));
   lx_init_fn(&x, ctx);
   check_alias_arg(&x, zAlias);
-  lx_begin(&x);
+  lx_begin(&x, "artifact_alias");
   lineage_schema_check(&x);
   resolve_live(&x, argv[0], &ver);
   lineage_alias_set(&x, &ver, zAlias);
@@ -302,7 +302,7 @@ void lineage_fn_artifact_unalias(sqlite3_context *ctx, int argc, sqlite3_value *
   memset(&ver, 0, sizeof(ver));
   lx_init_fn(&x, ctx);
   check_alias_arg(&x, zAlias);
-  lx_begin(&x);
+  lx_begin(&x, "artifact_unalias");
   lineage_schema_check(&x);
   lineage_resolve_version(&x, text_arg(argv[0]), 0, &ver);
   lx_exec(&x, "DELETE FROM lineage_alias WHERE project=?1 AND name=?2 AND "
@@ -327,7 +327,7 @@ void lineage_fn_artifact_delete(sqlite3_context *ctx, int argc, sqlite3_value **
   int bDeleteAliases = argc>1 && sqlite3_value_int(argv[1])!=0;
   memset(&ver, 0, sizeof(ver));
   lx_init_fn(&x, ctx);
-  lx_begin(&x);
+  lx_begin(&x, "artifact_delete");
   lineage_schema_check(&x);
   resolve_live(&x, argv[0], &ver);
   if( x.rc==SQLITE_OK && !bDeleteAliases ){

@@ -55,9 +55,9 @@ sqlite3_int64 lx_int(Lx *x, sqlite3_int64 iDefault, const char *zSql,
                      const char *zTypes, ...);
 /* First column of the first row as text (sqlite3_malloc'd), or NULL. */
 char *lx_text(Lx *x, const char *zSql, const char *zTypes, ...);
-/* SAVEPOINT; then lx_end() releases it, or rolls it back if x failed, and
+/* SAVEPOINT for writer zFunc; then lx_end() releases it, or rolls it back if x failed, and
 ** reports the outcome: SQLITE_OK, or the error set on ctx. */
-void lx_begin(Lx *x);
+void lx_begin(Lx *x, const char *zFunc);
 int lx_end(Lx *x, sqlite3_context *ctx);
 /* Free what x holds (lx_end does this). */
 void lx_clear(Lx *x);

@@ -131,7 +131,7 @@ void lineage_fn_run_start(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   if( zProject==0 ) zProject = LINEAGE_DEFAULT_PROJECT;
   zStarted = lx_time(&x, zStartedIn, "started_at");
 
-  lx_begin(&x);
+  lx_begin(&x, "run_start");
   lineage_schema_ensure(&x);
   if( x.rc==SQLITE_OK && lx_int(&x, 0, "SELECT 1 FROM lineage_node WHERE "
         "name=?1 AND project=?2 AND kind='run'", "tt", zRunId, zProject) ){
@@ -179,7 +179,7 @@ void lineage_fn_run_finish(sqlite3_context *ctx, int argc, sqlite3_value **argv)
             zState);
   }
   zFinished = lx_time(&x, zAt, "finished_at");
-  lx_begin(&x);
+  lx_begin(&x, "run_finish");
   lineage_schema_check(&x);
   lineage_resolve_run(&x, text_arg(argv[0]), &run);
   if( x.rc==SQLITE_OK && lx_int(&x, 0, "SELECT julianday(?1) < "
@@ -218,7 +218,7 @@ void lineage_fn_use_artifact(sqlite3_context *ctx, int argc, sqlite3_value **arg
     lx_fail(&x, "use_artifact needs a run: a version used by no run is no edge");
   }
   if( zType ) lineage_check_type(&x, zType);
-  lx_begin(&x);
+  lx_begin(&x, "use_artifact");
   lineage_schema_check(&x);
   lineage_resolve_run(&x, text_arg(argv[0]), &run);
   lineage_resolve_version(&x, text_arg(argv[1]), run.zProject, &ver);

@@ -154,10 +154,30 @@ char *lx_text(Lx *x, const char *zSql, const char *zTypes, ...){
   return z;
 }
 
-void lx_begin(Lx *x){
+/* 1 when a statement that writes is running on db. */
+static int writing_statement(sqlite3 *db){
+  sqlite3_stmt *p = 0;
+  while( (p = sqlite3_next_stmt(db, p))!=0 ){
+    if( sqlite3_stmt_busy(p) && !sqlite3_stmt_readonly(p) ) return 1;
+  }
+  return 0;
+}
+
+void lx_begin(Lx *x, const char *zFunc){
+  int rc;
   if( x->rc ) return;
-  lx_exec(x, "SAVEPOINT lineage_write", 0);
-  if( x->rc==SQLITE_OK ) x->inSavepoint = 1;
+  rc = sqlite3_exec(x->db, "SAVEPOINT lineage_write", 0, 0, 0);
+  if( rc==SQLITE_OK ){
+    x->inSavepoint = 1;
+  }else if( rc==SQLITE_NOMEM ){
+    x->rc = rc;
+  }else if( writing_statement(x->db) ){
+    /* SQLite opens no savepoint while another statement writes. */
+    lx_fail(x, "%s cannot run inside an INSERT, UPDATE or DELETE (%s): "
+               "call it from a SELECT", zFunc, sqlite3_errmsg(x->db));
+  }else{
+    lx_fail(x, "%s: %s", zFunc, sqlite3_errmsg(x->db));
+  }
 }
 
 int lx_end(Lx *x, sqlite3_context *ctx){
