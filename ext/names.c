@@ -337,7 +337,7 @@ void lineage_resolve_version(Lx *x, const char *zRef, const char *zProject,
   }else if( zProject ){
     zProj = sqlite3_mprintf("%s", zProject);
   }else{
-    zProj = unique_project(x, "artifact", r.zName, r.zName);
+    zProj = unique_project(x, "artifact", r.zName, zRef);
   }
   if( x->rc==SQLITE_OK && zProj==0 ) x->rc = SQLITE_NOMEM;
   zSel = r.zSel ? r.zSel : "latest";

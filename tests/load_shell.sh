@@ -64,7 +64,7 @@ model:v0|2|'
 got=$(printf '.load %s\nSELECT * FROM lineage_upstream(%s);\n' "$EXT" "'nope:v0'" \
       | "$SHELL_BIN" -batch "$DB" 2>&1)
 case "$got" in
-  *"lineage: no artifact 'nope'") pass=$((pass+1)) ;;
+  *"lineage: no artifact 'nope:v0'") pass=$((pass+1)) ;;
   *) fail=$((fail+1)); echo "! shell-5 got: $got" ;;
 esac
 
