@@ -222,14 +222,22 @@ typedef struct LineageVisit {
   unsigned int depth;
 } LineageVisit;
 
-/* A breadth-first walk: the queue of discovered nodes and a hash set over it
-** (open addressing; each slot holds a queue index + 1, 0 when empty). */
+/* A breadth-first walk: the queue of discovered nodes and a visited set.
+** The visited set is a bitmap over node ids while the walk reads the
+** in-memory adjacency (ids are then known to be dense), else a hash set over
+** the queue (open addressing; a slot holds a queue index + 1, 0 if empty). */
 typedef struct LineageWalker {
   LineageVisit *aQueue;
   unsigned int nQueue, nAlloc;
-  unsigned int *aSlot;
+  unsigned int *aSlot;        /* hash set, when aBit is not in use */
   unsigned int nSlotMask;     /* number of slots - 1 (a power of two) */
+  int bHashed;                /* aSlot indexes the whole queue */
+  unsigned char *aBit;        /* bitmap of visited ids, with pCsr */
+  sqlite3_int64 nBit;         /* ids 0 .. nBit-1 have a bit */
+  int bBitmap;                /* the visited set is aBit */
   unsigned int iExpand;       /* queue[iExpand] is the next node to expand */
+  int bExpanding;             /* queue[iExpand-1]'s neighbours are being read */
+  unsigned int iNbr, iNbrEnd; /* with pCsr: the neighbours left to read */
   sqlite3_int64 maxDepth;     /* deepest depth to discover; -1: no limit */
   sqlite3_stmt *pNeighbors;   /* one index seek: a node's neighbours */
   LineageConn *conn;          /* owner of the adjacency cache */
@@ -244,11 +252,12 @@ void lineage_walker_close(LineageWalker *w);
 /* Forget the previous walk and start a new one at id. */
 int lineage_walker_start(LineageWalker *w, sqlite3_int64 id,
                          sqlite3_int64 maxDepth);
-/* Expand the next node: its unseen neighbours join the queue. SQLITE_OK,
-** SQLITE_DONE when every discovered node is expanded, or an error. */
+/* Read neighbours until one more node joins the queue or the node being
+** expanded has no more. SQLITE_OK, SQLITE_DONE when every discovered node
+** is expanded, or an error. */
 int lineage_walker_step(LineageWalker *w);
 /* Queue index of id, or -1 when it was not discovered. */
-int lineage_walker_find(const LineageWalker *w, sqlite3_int64 id);
+int lineage_walker_find(LineageWalker *w, sqlite3_int64 id);
 
 /* The metadata of one node, read on demand (one seek on lineage_node). */
 typedef struct LineageMeta {

@@ -1,18 +1,24 @@
 /*
 ** walker.c: the breadth-first walk shared by the virtual tables.
 **
-** A walk is a queue of discovered nodes plus a hash set over that queue.
-** lineage_walker_step() takes the next undiscovered-neighbours node from the
-** queue, runs ONE prepared index seek for its neighbours (lineage_edge's
-** primary key (src,dst) downstream, the index (dst,src) upstream) and appends
-** the ones not yet seen. The queue is in breadth-first order, so a node's
-** depth is the fewest edges from the start and its parent is the node it
-** was first reached from. Nothing here recurses, so a chain a million nodes
-** deep costs a million steps and no stack. Memory: 16 bytes a node in the
-** queue plus 4-8 bytes of hash slots.
+** A walk is a queue of discovered nodes plus a visited set. Nodes sit in
+** the queue in the order they were found, which is breadth-first order, so a
+** node's depth is the fewest edges from the start and its parent is the node
+** it was first reached from. lineage_walker_step() reads the neighbours of
+** the node at the head of the queue, one at a time, and returns as soon as
+** one new node has joined the queue: so the first rows of a walk come out
+** before a node with forty thousand neighbours has been read to the end.
 **
-** Metadata columns are read on demand with one seek on lineage_node, and
-** only for the rows and columns a query asks for.
+** Neighbours come from ONE prepared index seek per node (lineage_edge's
+** primary key (src,dst) downstream, its index (dst,src) upstream), or, once
+** the connection has loaded the edges into memory (cache.c), from the
+** compressed rows there: the same neighbours in the same order. With the
+** in-memory edges, ids are dense and the visited set is a bitmap over them;
+** otherwise it is a hash set over the queue. Resetting either for the next
+** walk costs the size of the last walk, not of the graph. Nothing here
+** recurses: a chain a million nodes deep is a million steps and no stack.
+** Memory: 16 bytes a node in the queue plus 8-16 bytes of hash slots (or a
+** bit per node of the graph).
 */
 #include "lineage.h"
 #include <string.h>
@@ -23,41 +29,86 @@ static unsigned int slot_of(sqlite3_int64 id, unsigned int mask){
   return (unsigned int)(h >> 32) & mask;
 }
 
-static int walker_grow_slots(LineageWalker *w){
-  unsigned int nSlot = w->aSlot ? (w->nSlotMask+1)*2 : 64;
-  unsigned int *aNew = sqlite3_malloc64(sizeof(unsigned int)*(sqlite3_uint64)nSlot);
-  unsigned int i;
-  if( aNew==0 ) return SQLITE_NOMEM;
+/* Index the whole queue in a hash table of at least nMin slots. */
+static int walker_rehash(LineageWalker *w, unsigned int nMin){
+  unsigned int nSlot = 64, i;
+  unsigned int *aNew;
+  while( nSlot<nMin ) nSlot *= 2;
+  if( w->aSlot && w->nSlotMask+1==nSlot ){
+    aNew = w->aSlot;
+  }else{
+    aNew = sqlite3_malloc64(sizeof(unsigned int)*(sqlite3_uint64)nSlot);
+    if( aNew==0 ) return SQLITE_NOMEM;
+    sqlite3_free(w->aSlot);
+  }
   memset(aNew, 0, sizeof(unsigned int)*nSlot);
   for(i=0; i<w->nQueue; i++){
     unsigned int h = slot_of(w->aQueue[i].id, nSlot-1);
     while( aNew[h] ) h = (h+1) & (nSlot-1);
     aNew[h] = i+1;
   }
-  sqlite3_free(w->aSlot);
   w->aSlot = aNew;
   w->nSlotMask = nSlot-1;
+  w->bHashed = 1;
   return SQLITE_OK;
 }
 
-int lineage_walker_find(const LineageWalker *w, sqlite3_int64 id){
+int lineage_walker_find(LineageWalker *w, sqlite3_int64 id){
   unsigned int h;
-  if( w->aSlot==0 ) return -1;
+  if( !w->bHashed && walker_rehash(w, w->nQueue*2) ) return -1;
   for(h=slot_of(id, w->nSlotMask); w->aSlot[h]; h=(h+1) & w->nSlotMask){
     if( w->aQueue[w->aSlot[h]-1].id==id ) return (int)w->aSlot[h]-1;
   }
   return -1;
 }
 
+/* Make the visited bitmap cover ids below nId (new bits clear). */
+static int walker_bits(LineageWalker *w, sqlite3_int64 nId){
+  sqlite3_int64 nByte = (nId+7)/8, nOld = (w->nBit+7)/8;
+  unsigned char *aNew;
+  if( nId<=w->nBit ) return SQLITE_OK;
+  aNew = sqlite3_realloc64(w->aBit, (sqlite3_uint64)nByte);
+  if( aNew==0 ) return SQLITE_NOMEM;
+  memset(aNew+nOld, 0, (size_t)(nByte-nOld));
+  w->aBit = aNew;
+  w->nBit = nByte*8;
+  return SQLITE_OK;
+}
+
+/* Switch the visited set to a bitmap over ids below nId. */
+static int walker_use_bitmap(LineageWalker *w, sqlite3_int64 nId){
+  unsigned int i;
+  if( walker_bits(w, nId) ) return SQLITE_NOMEM;
+  for(i=0; i<w->nQueue; i++){
+    sqlite3_int64 id = w->aQueue[i].id;
+    if( id>=w->nBit && walker_bits(w, id+1) ) return SQLITE_NOMEM;
+    w->aBit[id>>3] |= (unsigned char)(1 << (id&7));
+  }
+  w->bBitmap = 1;
+  w->bHashed = 0;
+  return SQLITE_OK;
+}
+
 /* Append id unless already discovered. SQLITE_OK or SQLITE_NOMEM. */
 static int walker_visit(LineageWalker *w, sqlite3_int64 id,
                         unsigned int parent, unsigned int depth){
-  unsigned int h;
-  if( (w->nQueue+1)*2 > w->nSlotMask+1 || w->aSlot==0 ){
-    if( walker_grow_slots(w) ) return SQLITE_NOMEM;
-  }
-  for(h=slot_of(id, w->nSlotMask); w->aSlot[h]; h=(h+1) & w->nSlotMask){
-    if( w->aQueue[w->aSlot[h]-1].id==id ) return SQLITE_OK;
+  unsigned int h = 0;
+  if( w->bBitmap && id>=0 ){
+    if( id>=w->nBit && walker_bits(w, id+1) ) return SQLITE_NOMEM;
+    if( w->aBit[id>>3] & (1 << (id&7)) ) return SQLITE_OK;
+    w->aBit[id>>3] |= (unsigned char)(1 << (id&7));
+  }else{
+    if( w->bBitmap ){
+      /* A negative id (made by hand): back to the hash set. */
+      w->bBitmap = 0;
+      if( walker_rehash(w, w->nQueue*2) ) return SQLITE_NOMEM;
+    }
+    if( (w->nQueue+1)*2 > w->nSlotMask+1 || !w->bHashed ){
+      if( walker_rehash(w, (w->nQueue+1)*2) ) return SQLITE_NOMEM;
+    }
+    for(h=slot_of(id, w->nSlotMask); w->aSlot[h]; h=(h+1) & w->nSlotMask){
+      if( w->aQueue[w->aSlot[h]-1].id==id ) return SQLITE_OK;
+    }
   }
   if( w->nQueue==w->nAlloc ){
     unsigned int nNew = w->nAlloc ? w->nAlloc*2 : 64;
@@ -71,7 +122,8 @@ static int walker_visit(LineageWalker *w, sqlite3_int64 id,
   w->aQueue[w->nQueue].parent = parent;
   w->aQueue[w->nQueue].depth = depth;
   w->nQueue++;
-  w->aSlot[h] = w->nQueue;
+  if( !w->bBitmap ) w->aSlot[h] = w->nQueue;
+  else w->bHashed = 0;
   return SQLITE_OK;
 }
 
@@ -98,60 +150,106 @@ void lineage_walker_close(LineageWalker *w){
   lineage_csr_release(w->pCsr);
   sqlite3_free(w->aQueue);
   sqlite3_free(w->aSlot);
+  sqlite3_free(w->aBit);
   memset(w, 0, sizeof(*w));
+}
+
+/* Empty the visited set, in time proportional to the last walk. */
+static void walker_clear(LineageWalker *w){
+  unsigned int i;
+  if( w->bBitmap ){
+    for(i=0; i<w->nQueue; i++){
+      sqlite3_int64 id = w->aQueue[i].id;
+      if( id>=0 && id<w->nBit ) w->aBit[id>>3] = 0;
+    }
+  }else if( w->aSlot && w->bHashed ){
+    if( (sqlite3_int64)w->nQueue*16 >= (sqlite3_int64)w->nSlotMask ){
+      memset(w->aSlot, 0, sizeof(unsigned int)*(w->nSlotMask+1));
+    }else{
+      /* Remove the entries newest first: each one's probe sequence then
+      ** still holds only older entries, so it is found. */
+      for(i=w->nQueue; i>0; i--){
+        unsigned int h = slot_of(w->aQueue[i-1].id, w->nSlotMask);
+        while( w->aSlot[h]!=i ) h = (h+1) & w->nSlotMask;
+        w->aSlot[h] = 0;
+      }
+    }
+  }
+  w->nQueue = 0;
 }
 
 int lineage_walker_start(LineageWalker *w, sqlite3_int64 id,
                          sqlite3_int64 maxDepth){
-  /* Keep the memory of the last walk unless it was large. */
-  if( w->nSlotMask>=(1u<<16) ){
-    sqlite3_free(w->aSlot);
-    sqlite3_free(w->aQueue);
-    w->aSlot = 0;
-    w->aQueue = 0;
-    w->nAlloc = 0;
-    w->nSlotMask = 0;
-  }else if( w->aSlot ){
-    memset(w->aSlot, 0, sizeof(unsigned int)*(w->nSlotMask+1));
-  }
-  w->nQueue = 0;
+  walker_clear(w);
+  if( w->bExpanding && !w->pCsr ) sqlite3_reset(w->pNeighbors);
   w->iExpand = 0;
+  w->bExpanding = 0;
   w->maxDepth = maxDepth;
   lineage_csr_release(w->pCsr);
   w->pCsr = w->conn ? lineage_cache_get(w->conn, w->dir) : 0;
+  if( w->pCsr ){
+    if( !w->bBitmap && walker_use_bitmap(w, w->pCsr->nNode) ) return SQLITE_NOMEM;
+  }else if( w->bBitmap ){
+    w->bBitmap = 0;
+    w->bHashed = 0;
+  }
   return walker_visit(w, id, 0, 0);
 }
 
-int lineage_walker_step(LineageWalker *w){
-  LineageVisit v;
-  unsigned int iParent;
-  int rc = SQLITE_DONE;
-  if( w->iExpand>=w->nQueue ) return SQLITE_DONE;
-  iParent = w->iExpand++;
-  v = w->aQueue[iParent];
-  if( w->maxDepth>=0 && (sqlite3_int64)v.depth>=w->maxDepth ) return SQLITE_OK;
+/* Start reading the neighbours of queue[iExpand]; 0 if it has none to read
+** (a depth limit). */
+static int walker_begin_node(LineageWalker *w, int *pRc){
+  const LineageVisit *v = &w->aQueue[w->iExpand++];
+  *pRc = SQLITE_OK;
+  if( w->maxDepth>=0 && (sqlite3_int64)v->depth>=w->maxDepth ) return 0;
   if( w->pCsr==0 && w->conn ){
     w->pCsr = lineage_cache_note_seek(w->conn, w->dir);
+    if( w->pCsr && (*pRc = walker_use_bitmap(w, w->pCsr->nNode))!=SQLITE_OK ){
+      return 0;
+    }
   }
   if( w->pCsr ){
-    /* From memory: the same neighbours, in the same order, as the seek. */
     const LineageCsr *p = w->pCsr;
-    if( v.id>=0 && v.id<(sqlite3_int64)p->nNode ){
-      unsigned int i, iEnd = p->aOff[v.id+1];
-      for(i=p->aOff[v.id]; i<iEnd; i++){
-        if( walker_visit(w, p->aNbr[i], iParent+1, v.depth+1) ) return SQLITE_NOMEM;
-      }
+    if( v->id<0 || v->id>=(sqlite3_int64)p->nNode ) return 0;
+    w->iNbr = p->aOff[v->id];
+    w->iNbrEnd = p->aOff[v->id+1];
+  }else{
+    sqlite3_bind_int64(w->pNeighbors, 1, v->id);
+  }
+  w->bExpanding = 1;
+  return 1;
+}
+
+int lineage_walker_step(LineageWalker *w){
+  unsigned int iParent, depth, nBefore = w->nQueue;
+  int rc;
+  if( !w->bExpanding ){
+    if( w->iExpand>=w->nQueue ) return SQLITE_DONE;
+    if( !walker_begin_node(w, &rc) ) return rc;
+  }
+  iParent = w->iExpand;              /* queue index + 1 of the node */
+  depth = w->aQueue[iParent-1].depth + 1;
+  if( w->pCsr ){
+    /* From memory: the same neighbours, in the same order, as the seek. */
+    const unsigned int *aNbr = w->pCsr->aNbr;
+    while( w->iNbr<w->iNbrEnd && w->nQueue==nBefore ){
+      rc = walker_visit(w, aNbr[w->iNbr++], iParent, depth);
+      if( rc ) return rc;
     }
+    if( w->iNbr>=w->iNbrEnd ) w->bExpanding = 0;
     return SQLITE_OK;
   }
-  sqlite3_bind_int64(w->pNeighbors, 1, v.id);
-  while( (rc = sqlite3_step(w->pNeighbors))==SQLITE_ROW ){
-    rc = walker_visit(w, sqlite3_column_int64(w->pNeighbors, 0), iParent+1,
-                      v.depth+1);
-    if( rc ) break;
+  while( w->nQueue==nBefore ){
+    rc = sqlite3_step(w->pNeighbors);
+    if( rc!=SQLITE_ROW ){
+      sqlite3_reset(w->pNeighbors);
+      w->bExpanding = 0;
+      return rc==SQLITE_DONE ? SQLITE_OK : rc;
+    }
+    rc = walker_visit(w, sqlite3_column_int64(w->pNeighbors, 0), iParent, depth);
+    if( rc ) return rc;
   }
-  sqlite3_reset(w->pNeighbors);
-  return rc==SQLITE_DONE ? SQLITE_OK : rc;
+  return SQLITE_OK;
 }
 
 /* ---- metadata ----------------------------------------------------------- */
