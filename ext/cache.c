@@ -5,15 +5,15 @@
 **   SELECT lineage_cache(0);           -- turn the cache off (and free it)
 **   SELECT lineage_cache(64<<20);      -- at most 64 MiB
 **
-** An index seek per node costs about ten times what reading one edge in a
-** full scan costs. So each connection counts the seeks its walks make, per
-** direction, and once they add up to about the cost of loading every edge
-** (about a tenth of the edges: a ski-rental rule, never worse than twice the
-** better choice) it loads that direction's edges into memory as compressed
-** sparse rows (CSR), from one scan of an index already in the right order.
-** Later walks, and the rest of the walk that triggered the load, read
-** neighbours from memory. The memory is bounded (lineage_cache(N) bytes,
-** default 128 MiB; 0 turns the cache off).
+** An index seek per node costs more than ten times what reading one edge in
+** a full scan costs. So each connection counts the seeks its walks make,
+** per direction, and once they add up to about the cost of loading every
+** edge (a sixteenth of the edges: a ski-rental rule, never far worse than
+** the better choice) it loads the edges into memory as compressed sparse
+** rows (CSR), both directions from one scan of the smallest index that
+** holds (src,dst), sorted by counting. Later walks, and the rest of the walk
+** that triggered the load, read neighbours from memory. The memory is
+** bounded (lineage_cache(N) bytes, default 128 MiB; 0 turns the cache off).
 **
 ** Never stale: a snapshot is tagged with SQLite's data version of main
 ** (SQLITE_FCNTL_DATA_VERSION), which changes with every commit, by this
@@ -33,7 +33,7 @@
 
 #define CACHE_DEFAULT_LIMIT  ((sqlite3_int64)128 << 20)
 #define CACHE_FIRST_CHECK    64     /* seeks before the first look at size */
-#define CACHE_SEEK_PER_EDGE  8      /* an edge loaded costs 1/8 of a seek */
+#define CACHE_SEEK_PER_EDGE 16      /* an edge loaded costs 1/16 of a seek */
 #define CACHE_STMT_MAX      64      /* writers' statements kept */
 
 struct LineageConn {
@@ -193,77 +193,117 @@ LineageCsr *lineage_cache_get(LineageConn *c, int dir){
   return c->aDir[dir].pCsr;
 }
 
-/* Load every edge of direction dir into a new snapshot; NULL when it does
-** not fit in nBudget bytes, the ids are not dense, or on any error (the walk
-** then goes on with seeks). */
-static LineageCsr *csr_load(sqlite3 *db, int dir, sqlite3_int64 nBudget){
-  static const char *azSql[2] = {
-    "SELECT dst, src FROM main.lineage_edge ORDER BY dst, src",  /* upstream */
-    "SELECT src, dst FROM main.lineage_edge ORDER BY src, dst",  /* downstream */
-  };
-  sqlite3_stmt *pStmt = 0;
-  LineageCsr *p = 0;
-  sqlite3_int64 maxId = -1;
-  unsigned int nAlloc = 0, nEdge = 0, next = 0;
-  int rc, bOk = 0;
-
-  if( sqlite3_prepare_v2(db, "SELECT max(node_id) FROM main.lineage_node",
-                         -1, &pStmt, 0)==SQLITE_OK
-   && sqlite3_step(pStmt)==SQLITE_ROW
-   && sqlite3_column_type(pStmt, 0)==SQLITE_INTEGER ){
-    maxId = sqlite3_column_int64(pStmt, 0);
-  }
-  sqlite3_finalize(pStmt);
-  pStmt = 0;
-  if( maxId<0 || maxId>=0x7fffffff
-   || (maxId+2)*(sqlite3_int64)sizeof(unsigned int)>nBudget ) return 0;
-
-  p = sqlite3_malloc(sizeof(*p));
+/* A snapshot with room for nNode offsets and nEdge neighbours. */
+static LineageCsr *csr_new(unsigned int nNode, unsigned int nEdge){
+  LineageCsr *p = sqlite3_malloc(sizeof(*p));
   if( p==0 ) return 0;
   memset(p, 0, sizeof(*p));
   p->nRef = 1;
-  p->nNode = (unsigned int)maxId + 1;
-  p->aOff = sqlite3_malloc64(sizeof(unsigned int)*((sqlite3_uint64)p->nNode+1));
-  if( p->aOff==0 ) goto done;
-  p->nByte = sizeof(*p) + sizeof(unsigned int)*((sqlite3_int64)p->nNode+1);
-  if( sqlite3_prepare_v2(db, azSql[dir], -1, &pStmt, 0)!=SQLITE_OK ) goto done;
-  while( (rc = sqlite3_step(pStmt))==SQLITE_ROW ){
-    sqlite3_int64 a = sqlite3_column_int64(pStmt, 0);
-    sqlite3_int64 b = sqlite3_column_int64(pStmt, 1);
-    if( a<0 || a>maxId || b<0 || b>maxId ) goto done;  /* not dense: no cache */
-    if( nEdge==nAlloc ){
-      sqlite3_int64 nFit = (nBudget - p->nByte)/(sqlite3_int64)sizeof(unsigned int);
-      unsigned int nNew = nAlloc ? nAlloc*2 : 1024;
-      unsigned int *aNew;
-      if( nNew>nFit ) nNew = nFit>0x7fffffff ? 0x7fffffff : (unsigned int)nFit;
-      if( nNew<=nEdge ) goto done;                   /* over the budget */
-      aNew = sqlite3_realloc64(p->aNbr, sizeof(unsigned int)*(sqlite3_uint64)nNew);
-      if( aNew==0 ) goto done;
-      p->aNbr = aNew;
-      nAlloc = nNew;
-    }
-    while( next<=(unsigned int)a ) p->aOff[next++] = nEdge;
-    p->aNbr[nEdge++] = (unsigned int)b;
-  }
-  if( rc!=SQLITE_DONE ) goto done;
-  while( next<=p->nNode ) p->aOff[next++] = nEdge;
-  p->nByte += sizeof(unsigned int)*(sqlite3_int64)nAlloc;
-  bOk = p->nByte<=nBudget;
-done:
-  sqlite3_finalize(pStmt);
-  if( !bOk ){
+  p->nNode = nNode;
+  p->aOff = sqlite3_malloc64(sizeof(unsigned int)*((sqlite3_uint64)nNode+1));
+  p->aNbr = sqlite3_malloc64(sizeof(unsigned int)*((sqlite3_uint64)nEdge+1));
+  p->nByte = sizeof(*p) + sizeof(unsigned int)*((sqlite3_int64)nNode+nEdge+2);
+  if( p->aOff==0 || p->aNbr==0 ){
     lineage_csr_release(p);
-    p = 0;
+    return 0;
   }
   return p;
 }
 
+/* Counting sort: the neighbours aTo[i] of each aFrom[i]. The edges come in
+** index order ((src,dst) or (dst,src)), so each node's neighbours land in
+** ascending order in both directions, as an index seek returns them. */
+static void csr_fill(LineageCsr *p, const unsigned int *aFrom,
+                     const unsigned int *aTo, unsigned int nEdge){
+  unsigned int i, sum = 0;
+  memset(p->aOff, 0, sizeof(unsigned int)*((size_t)p->nNode+1));
+  for(i=0; i<nEdge; i++) p->aOff[aFrom[i]+1]++;
+  for(i=0; i<=p->nNode; i++){ sum += p->aOff[i]; p->aOff[i] = sum; }
+  /* aOff[v] is now the start of v's row; advance it while filling, then
+  ** shift back. */
+  for(i=0; i<nEdge; i++) p->aNbr[p->aOff[aFrom[i]]++] = aTo[i];
+  for(i=p->nNode; i>0; i--) p->aOff[i] = p->aOff[i-1];
+  p->aOff[0] = 0;
+}
+
+/* Load every edge, both directions at once, from one scan of the smallest
+** index that holds (src,dst). Fills apOut[LINEAGE_UPSTREAM/DOWNSTREAM];
+** returns SQLITE_OK with both NULL when they would not fit in nBudget bytes
+** or the ids are not dense (the walks then go on with seeks). */
+static int csr_load(sqlite3 *db, sqlite3_int64 nBudget, LineageCsr **apOut){
+  sqlite3_stmt *pStmt = 0;
+  sqlite3_int64 maxId = -1, nNeed;
+  unsigned int *aSrc = 0, *aDst = 0;
+  unsigned int nAlloc = 0, nEdge = 0;
+  int rc;
+
+  apOut[0] = apOut[1] = 0;
+  rc = sqlite3_prepare_v2(db, "SELECT max(node_id) FROM main.lineage_node",
+                          -1, &pStmt, 0);
+  if( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW
+   && sqlite3_column_type(pStmt, 0)==SQLITE_INTEGER ){
+    maxId = sqlite3_column_int64(pStmt, 0);
+  }
+  rc = sqlite3_finalize(pStmt);
+  pStmt = 0;
+  if( rc!=SQLITE_OK ) return rc;
+  /* Two rows of offsets must fit, and ids must fit the 32-bit rows. */
+  if( maxId<0 || maxId>=0x7ffffffe
+   || 2*(maxId+2)*(sqlite3_int64)sizeof(unsigned int)>nBudget ) return SQLITE_OK;
+
+  rc = sqlite3_prepare_v2(db, "SELECT src, dst FROM main.lineage_edge", -1,
+                          &pStmt, 0);
+  while( rc==SQLITE_OK && (rc = sqlite3_step(pStmt))==SQLITE_ROW ){
+    sqlite3_int64 a = sqlite3_column_int64(pStmt, 0);
+    sqlite3_int64 b = sqlite3_column_int64(pStmt, 1);
+    rc = SQLITE_OK;
+    if( a<0 || a>maxId || b<0 || b>maxId ) break;      /* not dense */
+    if( nEdge==nAlloc ){
+      unsigned int nNew = nAlloc ? nAlloc*2 : 4096;
+      unsigned int *a1, *a2;
+      /* Both directions' offsets and neighbours, and these two arrays. */
+      nNeed = (2*(maxId+2) + 4*(sqlite3_int64)nNew)*(sqlite3_int64)sizeof(unsigned int);
+      if( nNew<=nAlloc || nNeed>nBudget ) break;       /* over the budget */
+      a1 = sqlite3_realloc64(aSrc, sizeof(unsigned int)*(sqlite3_uint64)nNew);
+      if( a1 ) aSrc = a1;
+      a2 = a1 ? sqlite3_realloc64(aDst, sizeof(unsigned int)*(sqlite3_uint64)nNew) : 0;
+      if( a2 ) aDst = a2;
+      if( a1==0 || a2==0 ){ rc = SQLITE_NOMEM; break; }
+      nAlloc = nNew;
+    }
+    aSrc[nEdge] = (unsigned int)a;
+    aDst[nEdge] = (unsigned int)b;
+    nEdge++;
+  }
+  sqlite3_finalize(pStmt);
+  if( rc==SQLITE_DONE ){
+    apOut[LINEAGE_UPSTREAM] = csr_new((unsigned int)maxId+1, nEdge);
+    apOut[LINEAGE_DOWNSTREAM] = csr_new((unsigned int)maxId+1, nEdge);
+    if( apOut[0] && apOut[1] ){
+      csr_fill(apOut[LINEAGE_UPSTREAM], aDst, aSrc, nEdge);
+      csr_fill(apOut[LINEAGE_DOWNSTREAM], aSrc, aDst, nEdge);
+      rc = SQLITE_OK;
+    }else{
+      rc = SQLITE_NOMEM;
+    }
+  }
+  if( rc!=SQLITE_OK ){
+    lineage_csr_release(apOut[0]);
+    lineage_csr_release(apOut[1]);
+    apOut[0] = apOut[1] = 0;
+  }
+  sqlite3_free(aSrc);
+  sqlite3_free(aDst);
+  return rc==SQLITE_NOMEM ? rc : SQLITE_OK;
+}
+
 LineageCsr *lineage_cache_note_seek(LineageConn *c, int dir){
   struct CacheDir *d = &c->aDir[dir];
-  sqlite3_int64 maxId = 0, nBudget;
+  LineageCsr *ap[2];
+  sqlite3_int64 maxId = 0;
   sqlite3_stmt *pStmt = 0;
   unsigned int v;
-  int bOk;
+  int bOk, i;
   if( ++d->nSeek<d->nNextCheck ) return 0;
   v = data_version(c, &bOk);
   if( !bOk || !d->bCounting || d->version!=v ){
@@ -282,12 +322,17 @@ LineageCsr *lineage_cache_note_seek(LineageConn *c, int dir){
     d->nNextCheck = maxId/CACHE_SEEK_PER_EDGE;
     return 0;
   }
-  nBudget = c->limit - (c->aDir[!dir].pCsr ? c->aDir[!dir].pCsr->nByte : 0);
-  cache_drop(c, dir);
-  d->pCsr = csr_load(c->db, dir, nBudget);
-  if( d->pCsr==0 ){
-    d->nNextCheck = (sqlite3_int64)1 << 62;   /* does not fit: not for this data */
+  /* Both directions load together: the other one's snapshot, if any, is
+  ** for the same data (cache_sync) and is replaced. */
+  cache_drop(c, 0);
+  cache_drop(c, 1);
+  if( csr_load(c->db, c->limit, ap)!=SQLITE_OK || ap[0]==0 ){
+    d->nNextCheck = (sqlite3_int64)1 << 62;   /* not for this data */
     return 0;
+  }
+  for(i=0; i<2; i++){
+    cache_sync(c, i, v);
+    c->aDir[i].pCsr = ap[i];
   }
   c->nBuild++;
   d->pCsr->nRef++;
