@@ -266,6 +266,8 @@ typedef struct LineageMeta {
   int bValid;         /* pStmt holds id's row */
 } LineageMeta;
 int lineage_meta_open(LineageMeta *m, sqlite3 *db, char **pzErr);
+/* Position on node id: SQLITE_ROW if it exists, SQLITE_DONE if not. */
+int lineage_meta_seek(LineageMeta *m, sqlite3_int64 id);
 void lineage_meta_close(LineageMeta *m);
 /* Result column iCol (LINEAGE_COL_KIND..LINEAGE_COL_STATE) of node id. */
 int lineage_meta_result(LineageMeta *m, sqlite3_int64 id, int iCol,

@@ -212,22 +212,27 @@ static int walkFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     if( b>=0 && (maxDepth<0 || b<maxDepth) ) maxDepth = b;
   }
 
-  lx_init(&x, p->db, p->conn);
-  lineage_resolve_start(&x, argv[0], &start);
-  if( x.rc ){
-    p->base.zErrMsg = x.zErr;
-    rc = x.rc;
-    return rc;
+  if( c->bOpen && sqlite3_value_type(argv[0])==SQLITE_INTEGER
+   && lineage_meta_seek(&c->meta, sqlite3_value_int64(argv[0]))==SQLITE_ROW ){
+    /* A node_id that exists: the cursor's own metadata seek says so (the
+    ** common case of a join that walks from every row of a table). */
+    startId = sqlite3_value_int64(argv[0]);
+  }else{
+    lx_init(&x, p->db, p->conn);
+    lineage_resolve_start(&x, argv[0], &start);
+    if( x.rc ){
+      p->base.zErrMsg = x.zErr;
+      return x.rc;
+    }
+    startId = start.id;
+    lineage_node_clear(&start);
   }
-  startId = start.id;
-  lineage_node_clear(&start);
   if( !c->bOpen ){
     rc = lineage_walker_open(&c->w, p->db, p->conn, p->dir, &p->base.zErrMsg);
     if( rc==SQLITE_OK ) rc = lineage_meta_open(&c->meta, p->db, &p->base.zErrMsg);
     if( rc ) return rc;
     c->bOpen = 1;
   }
-  c->meta.bValid = 0;
   rc = lineage_walker_start(&c->w, startId, maxDepth);
   if( rc ) return rc;
   c->bEmpty = 0;

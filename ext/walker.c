@@ -272,21 +272,24 @@ void lineage_meta_close(LineageMeta *m){
   memset(m, 0, sizeof(*m));
 }
 
+int lineage_meta_seek(LineageMeta *m, sqlite3_int64 id){
+  int rc;
+  sqlite3_reset(m->pStmt);
+  sqlite3_bind_int64(m->pStmt, 1, id);
+  rc = sqlite3_step(m->pStmt);
+  m->id = id;
+  m->bValid = rc==SQLITE_ROW;
+  if( rc!=SQLITE_ROW ) sqlite3_reset(m->pStmt);
+  return rc;
+}
+
 int lineage_meta_result(LineageMeta *m, sqlite3_int64 id, int iCol,
                         sqlite3_context *ctx){
   sqlite3_stmt *p = m->pStmt;
   if( !m->bValid || m->id!=id ){
-    int rc;
-    sqlite3_reset(p);
-    sqlite3_bind_int64(p, 1, id);
-    rc = sqlite3_step(p);
-    m->id = id;
-    m->bValid = rc==SQLITE_ROW;
-    if( rc!=SQLITE_ROW ){
-      sqlite3_reset(p);
-      /* A node deleted under the walk by hand has no metadata: NULLs. */
-      return rc==SQLITE_DONE ? SQLITE_OK : rc;
-    }
+    int rc = lineage_meta_seek(m, id);
+    /* A node deleted under the walk by hand has no metadata: NULLs. */
+    if( rc!=SQLITE_ROW ) return rc==SQLITE_DONE ? SQLITE_OK : rc;
   }
   switch( iCol ){
     case LINEAGE_COL_KIND:    sqlite3_result_value(ctx, sqlite3_column_value(p, 0)); break;
