@@ -152,8 +152,9 @@ void lineage_fn_log_artifact(sqlite3_context *ctx, int argc, sqlite3_value **arg
   sqlite3_value *pOpts = argc>5 ? argv[5] : 0;
   const char *zProject = LINEAGE_DEFAULT_PROJECT;
   char *zDesc = 0, *zMeta = 0, *zTags = 0, *zCreated = 0;
-  char *zOldType = 0, *zRef = 0;
-  sqlite3_int64 iNewest = 0;
+  char *zRef = 0;
+  sqlite3_int64 iNewest = 0, iNext = 0;
+  sqlite3_stmt *pStmt;
   int i;
 
   memset(&run, 0, sizeof(run));
@@ -176,37 +177,54 @@ void lineage_fn_log_artifact(sqlite3_context *ctx, int argc, sqlite3_value **arg
     lineage_resolve_run(&x, text_arg(argv[0]), &run);
     if( x.rc==SQLITE_OK ) zProject = run.zProject;
   }
-  zOldType = lx_text(&x, "SELECT type FROM lineage_node WHERE name=?1 AND "
-                         "project=?2 AND kind='artifact' LIMIT 1", "tt",
-                     zName, zProject);
-  if( zOldType && x.rc==SQLITE_OK && strcmp(zOldType, zType)!=0 ){
-    lx_fail(&x, "artifact '%s' in project '%s' has type '%s', not '%s'",
-            zName, zProject, zOldType, zType);
+  /* What the artifact has so far: its type, its highest version number
+  ** (deleted ones count: numbers are never reused), and its newest live
+  ** version if that has the same digest (W&B's dedup). */
+  pStmt = lx_prepare(&x, "SELECT "
+      "(SELECT type FROM lineage_node WHERE name=?1 AND project=?2 AND "
+      "  kind='artifact' LIMIT 1), "
+      "(SELECT max(version) FROM lineage_node WHERE name=?1 AND project=?2 "
+      "  AND kind='artifact'), "
+      "(SELECT CASE WHEN v.digest=?3 THEN n.node_id END FROM lineage_node n "
+      "  JOIN lineage_version v ON v.node_id=n.node_id WHERE n.name=?1 AND "
+      "  n.project=?2 AND n.kind='artifact' AND n.state='committed' "
+      "  ORDER BY n.version DESC LIMIT 1)", "ttt", zName, zProject, m.zDigest);
+  if( pStmt && lx_step(&x, pStmt)==SQLITE_ROW ){
+    const char *zOldType = (const char*)sqlite3_column_text(pStmt, 0);
+    if( zOldType && strcmp(zOldType, zType)!=0 ){
+      lx_fail(&x, "artifact '%s' in project '%s' has type '%s', not '%s'",
+              zName, zProject, zOldType, zType);
+    }
+    iNext = sqlite3_column_type(pStmt, 1)==SQLITE_NULL
+          ? 0 : sqlite3_column_int64(pStmt, 1) + 1;
+    iNewest = sqlite3_column_int64(pStmt, 2);
   }
-  if( x.rc==SQLITE_OK ){
-    /* W&B's dedup: the same digest as the newest live version. */
-    iNewest = lx_int(&x, 0, "SELECT n.node_id FROM lineage_node n JOIN "
-        "lineage_version v ON v.node_id=n.node_id WHERE n.name=?1 AND "
-        "n.project=?2 AND n.kind='artifact' AND n.state='committed' AND "
-        "v.digest=?3 AND n.version=(SELECT max(version) FROM lineage_node "
-        "WHERE name=?1 AND project=?2 AND kind='artifact' AND "
-        "state='committed')", "ttt", zName, zProject, m.zDigest);
-  }
+  lx_finalize(&x, pStmt);
   if( iNewest ){
     lineage_node_load(&x, iNewest, &ver);
+    if( run.id ){
+      lx_exec(&x, "UPDATE lineage_version SET logged_by=?1 WHERE node_id=?2 "
+                  "AND logged_by IS NULL", "ii", run.id, ver.id);
+    }
   }else if( x.rc==SQLITE_OK ){
-    sqlite3_int64 v = lx_int(&x, -1, "SELECT max(version) FROM lineage_node "
-        "WHERE name=?1 AND project=?2 AND kind='artifact'", "tt",
-        zName, zProject) + 1;
     lx_exec(&x, "INSERT INTO lineage_node(kind, project, name, version, type, "
                 "state) VALUES ('artifact', ?1, ?2, ?3, ?4, 'committed')",
-            "ttit", zProject, zName, v, zType);
-    lineage_node_load(&x, sqlite3_last_insert_rowid(x.db), &ver);
+            "ttit", zProject, zName, iNext, zType);
+    ver.id = sqlite3_last_insert_rowid(x.db);
+    strcpy(ver.zKind, "artifact");
+    ver.version = iNext;
+    ver.zProject = sqlite3_mprintf("%s", zProject);
+    ver.zName = sqlite3_mprintf("%s", zName);
+    ver.zType = sqlite3_mprintf("%s", zType);
+    ver.zState = sqlite3_mprintf("committed");
+    if( !ver.zProject || !ver.zName || !ver.zType || !ver.zState ){
+      if( x.rc==SQLITE_OK ) x.rc = SQLITE_NOMEM;
+    }
     lx_exec(&x, "INSERT INTO lineage_version(node_id, digest, size, "
-                "file_count, description, metadata, tags, created_at) "
-                "VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
-            "itiitttt", ver.id, m.zDigest, m.size, (sqlite3_int64)m.n,
-            zDesc, zMeta, zTags, zCreated);
+                "file_count, description, metadata, tags, created_at, "
+                "logged_by) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,NULLIF(?9,0))",
+            "itiitttti", ver.id, m.zDigest, m.size, (sqlite3_int64)m.n,
+            zDesc, zMeta, zTags, zCreated, run.id);
     for(i=0; x.rc==SQLITE_OK && i<m.n; i++){
       LineageEntry *e = &m.a[i];
       if( e->size>=0 ){
@@ -225,8 +243,6 @@ void lineage_fn_log_artifact(sqlite3_context *ctx, int argc, sqlite3_value **arg
     lx_exec(&x, "INSERT OR IGNORE INTO lineage_edge(src, dst, created_at) "
                 "VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%fZ','now'))", "ii",
             run.id, ver.id);
-    lx_exec(&x, "UPDATE lineage_version SET logged_by=?1 WHERE node_id=?2 "
-                "AND logged_by IS NULL", "ii", run.id, ver.id);
   }
   if( x.rc==SQLITE_OK ){
     zRef = lineage_version_ref(&ver, 0);
@@ -236,7 +252,6 @@ void lineage_fn_log_artifact(sqlite3_context *ctx, int argc, sqlite3_value **arg
     sqlite3_result_text(ctx, zRef, -1, SQLITE_TRANSIENT);
   }
   sqlite3_free(zRef);
-  sqlite3_free(zOldType);
   sqlite3_free(zDesc); sqlite3_free(zMeta); sqlite3_free(zTags);
   sqlite3_free(zCreated);
   lineage_manifest_clear(&m);
