@@ -254,12 +254,18 @@ int lineage_walker_step(LineageWalker *w){
 
 /* ---- metadata ----------------------------------------------------------- */
 
+/* How far forward the metadata cursor steps before it seeks instead. */
+#define META_STEP_MAX 16
+
 int lineage_meta_open(LineageMeta *m, sqlite3 *db, char **pzErr){
   int rc;
   memset(m, 0, sizeof(*m));
+  /* A cursor from id upwards: walks often ask for ids a little above the
+  ** last one (lineage is recorded in order), and stepping forward a few
+  ** rows is cheaper than a new seek. */
   rc = sqlite3_prepare_v3(db,
-      "SELECT kind, project, name, version, type, state "
-      "FROM main.lineage_node WHERE node_id=?1", -1,
+      "SELECT node_id, kind, project, name, version, type, state "
+      "FROM main.lineage_node WHERE node_id>=?1 ORDER BY node_id", -1,
       SQLITE_PREPARE_PERSISTENT, &m->pStmt, 0);
   if( rc!=SQLITE_OK ){
     *pzErr = sqlite3_mprintf("lineage: %s", sqlite3_errmsg(db));
@@ -273,14 +279,24 @@ void lineage_meta_close(LineageMeta *m){
 }
 
 int lineage_meta_seek(LineageMeta *m, sqlite3_int64 id){
-  int rc;
-  sqlite3_reset(m->pStmt);
-  sqlite3_bind_int64(m->pStmt, 1, id);
-  rc = sqlite3_step(m->pStmt);
-  m->id = id;
+  sqlite3_int64 at = m->bValid ? sqlite3_column_int64(m->pStmt, 0) : 0;
+  int rc = SQLITE_ROW;
+  if( !m->bValid || at>id || id-at>META_STEP_MAX ){
+    sqlite3_reset(m->pStmt);
+    sqlite3_bind_int64(m->pStmt, 1, id);
+    rc = sqlite3_step(m->pStmt);
+  }else{
+    while( at<id && (rc = sqlite3_step(m->pStmt))==SQLITE_ROW ){
+      at = sqlite3_column_int64(m->pStmt, 0);
+    }
+  }
   m->bValid = rc==SQLITE_ROW;
-  if( rc!=SQLITE_ROW ) sqlite3_reset(m->pStmt);
-  return rc;
+  if( rc!=SQLITE_ROW ){
+    sqlite3_reset(m->pStmt);
+    return rc;
+  }
+  m->id = sqlite3_column_int64(m->pStmt, 0);
+  return m->id==id ? SQLITE_ROW : SQLITE_DONE;
 }
 
 int lineage_meta_result(LineageMeta *m, sqlite3_int64 id, int iCol,
@@ -292,20 +308,27 @@ int lineage_meta_result(LineageMeta *m, sqlite3_int64 id, int iCol,
     if( rc!=SQLITE_ROW ) return rc==SQLITE_DONE ? SQLITE_OK : rc;
   }
   switch( iCol ){
-    case LINEAGE_COL_KIND:    sqlite3_result_value(ctx, sqlite3_column_value(p, 0)); break;
-    case LINEAGE_COL_PROJECT: sqlite3_result_value(ctx, sqlite3_column_value(p, 1)); break;
-    case LINEAGE_COL_NAME:    sqlite3_result_value(ctx, sqlite3_column_value(p, 2)); break;
-    case LINEAGE_COL_VERSION: sqlite3_result_value(ctx, sqlite3_column_value(p, 3)); break;
-    case LINEAGE_COL_TYPE:    sqlite3_result_value(ctx, sqlite3_column_value(p, 4)); break;
-    case LINEAGE_COL_STATE:   sqlite3_result_value(ctx, sqlite3_column_value(p, 5)); break;
+    case LINEAGE_COL_KIND:    sqlite3_result_value(ctx, sqlite3_column_value(p, 1)); break;
+    case LINEAGE_COL_PROJECT: sqlite3_result_value(ctx, sqlite3_column_value(p, 2)); break;
+    case LINEAGE_COL_NAME:    sqlite3_result_value(ctx, sqlite3_column_value(p, 3)); break;
+    case LINEAGE_COL_VERSION: sqlite3_result_value(ctx, sqlite3_column_value(p, 4)); break;
+    case LINEAGE_COL_TYPE:    sqlite3_result_value(ctx, sqlite3_column_value(p, 5)); break;
+    case LINEAGE_COL_STATE:   sqlite3_result_value(ctx, sqlite3_column_value(p, 6)); break;
     case LINEAGE_COL_REF:
-      if( sqlite3_column_type(p, 3)==SQLITE_NULL ){
-        sqlite3_result_value(ctx, sqlite3_column_value(p, 2));
+      if( sqlite3_column_type(p, 4)==SQLITE_NULL ){
+        sqlite3_result_value(ctx, sqlite3_column_value(p, 3));
       }else{
-        char *z = sqlite3_mprintf("%s:v%lld", sqlite3_column_text(p, 2),
-                                  sqlite3_column_int64(p, 3));
-        if( z==0 ) return SQLITE_NOMEM;
-        sqlite3_result_text(ctx, z, -1, sqlite3_free);
+        char zRef[200];
+        const char *zName = (const char*)sqlite3_column_text(p, 3);
+        sqlite3_snprintf(sizeof(zRef), zRef, "%s:v%lld", zName ? zName : "",
+                         sqlite3_column_int64(p, 4));
+        if( (int)strlen(zRef)<(int)sizeof(zRef)-1 ){
+          sqlite3_result_text(ctx, zRef, -1, SQLITE_TRANSIENT);
+        }else{
+          char *z = sqlite3_mprintf("%s:v%lld", zName, sqlite3_column_int64(p, 4));
+          if( z==0 ) return SQLITE_NOMEM;
+          sqlite3_result_text(ctx, z, -1, sqlite3_free);
+        }
       }
       break;
   }
