@@ -14,7 +14,8 @@
 **
 ** How it works: xFilter runs both walks to the end (bounded by max_depth),
 ** merges them into one array of rows sorted by (level, discovery order),
-** reads each node's kind with one seek, and counts the (level, kind)
+** reads each node's kind (in id order, with a cursor that mostly steps
+** forward), and counts the (level, kind)
 ** groups. Counting needs every node of a level, so this table, unlike the
 ** walks, is complete before its first row.
 */
@@ -54,7 +55,6 @@ typedef struct CluCursor {
   sqlite3_vtab_cursor base;
   LineageWalker up, down;
   LineageMeta meta;
-  sqlite3_stmt *pKind;
   int bOpen;
   CluRow *aRow;
   unsigned int nRow, iRow;
@@ -112,7 +112,6 @@ static int cluClose(sqlite3_vtab_cursor *cur){
   lineage_walker_close(&c->up);
   lineage_walker_close(&c->down);
   lineage_meta_close(&c->meta);
-  sqlite3_finalize(c->pKind);
   sqlite3_free(c);
   return SQLITE_OK;
 }
@@ -168,10 +167,47 @@ static int walk_all(LineageWalker *w){
   return rc==SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* An id and the row it belongs to, to visit rows in id order. */
+typedef struct CluIdRow { sqlite3_int64 id; unsigned int iRow; } CluIdRow;
+static int idrow_cmp(const void *a, const void *b){
+  sqlite3_int64 x = ((const CluIdRow*)a)->id, y = ((const CluIdRow*)b)->id;
+  return x<y ? -1 : x>y;
+}
+
+/* Read each row's kind. In id order, the metadata cursor mostly steps
+** forward instead of seeking. */
+static int cluReadKinds(CluCursor *c){
+  CluIdRow *a = sqlite3_malloc64(sizeof(CluIdRow)*((sqlite3_uint64)c->nRow+1));
+  unsigned int i;
+  int rc = SQLITE_OK;
+  if( a==0 ) return SQLITE_NOMEM;
+  for(i=0; i<c->nRow; i++){
+    a[i].id = c->aRow[i].id;
+    a[i].iRow = i;
+  }
+  qsort(a, c->nRow, sizeof(CluIdRow), idrow_cmp);
+  for(i=0; i<c->nRow; i++){
+    CluRow *r = &c->aRow[a[i].iRow];
+    rc = lineage_meta_seek(&c->meta, r->id);
+    if( rc==SQLITE_ROW ){
+      const unsigned char *zKind = sqlite3_column_text(c->meta.pStmt, 1);
+      r->bRun = zKind && zKind[0]=='r';
+    }else if( rc==SQLITE_DONE ){
+      r->bRun = 0;                       /* a node deleted by hand */
+    }else{
+      break;
+    }
+    r->cluster = 0;
+    rc = SQLITE_OK;
+  }
+  sqlite3_free(a);
+  return rc;
+}
+
 /* Merge the two finished walks into c->aRow, read kinds, find clusters. */
 static int cluBuild(CluCursor *c, sqlite3_int64 minSize){
   unsigned int i, j, n = 0;
-  int nCluster = 0;
+  int nCluster = 0, rc;
   c->aRow = sqlite3_malloc64(sizeof(CluRow)*
                              ((sqlite3_uint64)c->up.nQueue + c->down.nQueue));
   if( c->aRow==0 ) return SQLITE_NOMEM;
@@ -195,16 +231,8 @@ static int cluBuild(CluCursor *c, sqlite3_int64 minSize){
   }
   c->nRow = n;
   qsort(c->aRow, n, sizeof(CluRow), row_cmp);
-  for(i=0; i<n; i++){
-    int rc;
-    CluRow *r = &c->aRow[i];
-    sqlite3_bind_int64(c->pKind, 1, r->id);
-    rc = sqlite3_step(c->pKind);
-    r->bRun = rc==SQLITE_ROW && sqlite3_column_int(c->pKind, 0);
-    r->cluster = 0;
-    sqlite3_reset(c->pKind);
-    if( rc!=SQLITE_ROW && rc!=SQLITE_DONE ) return rc;
-  }
+  rc = cluReadKinds(c);
+  if( rc ) return rc;
   /* Each level is a run of rows: count its runs and artifacts. */
   for(i=0; i<n; i=j){
     unsigned int nKind[2] = {0, 0};
@@ -279,11 +307,6 @@ static int cluFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
                                &p->base.zErrMsg);
     }
     if( rc==SQLITE_OK ) rc = lineage_meta_open(&c->meta, p->db, &p->base.zErrMsg);
-    if( rc==SQLITE_OK ){
-      rc = sqlite3_prepare_v3(p->db, "SELECT kind='run' FROM main.lineage_node "
-                              "WHERE node_id=?1", -1, SQLITE_PREPARE_PERSISTENT,
-                              &c->pKind, 0);
-    }
     if( rc ) return rc;
     c->bOpen = 1;
   }
