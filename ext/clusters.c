@@ -191,7 +191,8 @@ static int cluReadKinds(CluCursor *c){
     rc = lineage_meta_seek(&c->meta, r->id);
     if( rc==SQLITE_ROW ){
       const unsigned char *zKind = sqlite3_column_text(c->meta.pStmt, 1);
-      r->bRun = zKind && zKind[0]=='r';
+      if( zKind==0 ){ rc = SQLITE_NOMEM; break; }
+      r->bRun = zKind[0]=='r';
     }else if( rc==SQLITE_DONE ){
       r->bRun = 0;                       /* a node deleted by hand */
     }else{
@@ -214,6 +215,7 @@ static int cluBuild(CluCursor *c, sqlite3_int64 minSize){
   for(i=0; i<c->up.nQueue; i++){
     const LineageVisit *v = &c->up.aQueue[i];
     int k = lineage_walker_find(&c->down, v->id);
+    if( k<-1 ) return SQLITE_NOMEM;
     if( k>=0 && c->down.aQueue[k].depth<v->depth ) continue;
     c->aRow[n].id = v->id;
     c->aRow[n].level = -(int)v->depth;
@@ -223,6 +225,7 @@ static int cluBuild(CluCursor *c, sqlite3_int64 minSize){
   for(i=0; i<c->down.nQueue; i++){
     const LineageVisit *v = &c->down.aQueue[i];
     int k = lineage_walker_find(&c->up, v->id);
+    if( k<-1 ) return SQLITE_NOMEM;
     if( k>=0 && c->up.aQueue[k].depth<=v->depth ) continue;
     c->aRow[n].id = v->id;
     c->aRow[n].level = (int)v->depth;

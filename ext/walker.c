@@ -55,7 +55,7 @@ static int walker_rehash(LineageWalker *w, unsigned int nMin){
 
 int lineage_walker_find(LineageWalker *w, sqlite3_int64 id){
   unsigned int h;
-  if( !w->bHashed && walker_rehash(w, w->nQueue*2) ) return -1;
+  if( !w->bHashed && walker_rehash(w, w->nQueue*2) ) return -2;
   for(h=slot_of(id, w->nSlotMask); w->aSlot[h]; h=(h+1) & w->nSlotMask){
     if( w->aQueue[w->aSlot[h]-1].id==id ) return (int)w->aSlot[h]-1;
   }
@@ -320,6 +320,7 @@ int lineage_meta_result(LineageMeta *m, sqlite3_int64 id, int iCol,
       }else{
         char zRef[200];
         const char *zName = (const char*)sqlite3_column_text(p, 3);
+        if( zName==0 ) return SQLITE_NOMEM;
         sqlite3_snprintf(sizeof(zRef), zRef, "%s:v%lld", zName ? zName : "",
                          sqlite3_column_int64(p, 4));
         if( (int)strlen(zRef)<(int)sizeof(zRef)-1 ){
