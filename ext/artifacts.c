@@ -50,20 +50,25 @@ static void latest_refresh(Lx *x, const char *zProject, const char *zName){
 /* Check the aliases argument: a JSON array of valid alias strings. */
 static void check_aliases(Lx *x, sqlite3_value *pAliases){
   sqlite3_stmt *pStmt;
+  char *zType;
   if( x->rc || pAliases==0 || sqlite3_value_type(pAliases)==SQLITE_NULL ) return;
-  if( !lx_int(x, 0, "SELECT CASE WHEN json_valid(?1) THEN "
-                    "json_type(?1)='array' END", "v", pAliases) ){
+  zType = lx_json_type(x, pAliases);
+  if( x->rc==SQLITE_OK && (zType==0 || strcmp(zType, "array")!=0) ){
     lx_fail(x, "aliases must be a JSON array of text, not %s",
             sqlite3_value_text(pAliases));
-    return;
   }
+  sqlite3_free(zType);
+  if( x->rc ) return;
   pStmt = lx_prepare(x, "SELECT type, value FROM json_each(?1)", "v", pAliases);
   while( pStmt && lx_step(x, pStmt)==SQLITE_ROW ){
-    if( strcmp((const char*)sqlite3_column_text(pStmt, 0), "text")!=0 ){
+    const char *zT = lx_column_text(x, pStmt, 0);
+    const char *zAlias = lx_column_text(x, pStmt, 1);
+    if( x->rc ) break;
+    if( strcmp(zT, "text")!=0 ){
       lx_fail(x, "aliases must be a JSON array of text, not %s",
               sqlite3_value_text(pAliases));
     }else{
-      lineage_check_alias(x, (const char*)sqlite3_column_text(pStmt, 1));
+      lineage_check_alias(x, zAlias);
     }
   }
   lx_finalize(x, pStmt);
@@ -76,7 +81,8 @@ static void aliases_apply(Lx *x, const LineageNode *p, sqlite3_value *pAliases){
   if( pAliases==0 || sqlite3_value_type(pAliases)==SQLITE_NULL ) return;
   pStmt = lx_prepare(x, "SELECT DISTINCT value FROM json_each(?1)", "v", pAliases);
   while( pStmt && lx_step(x, pStmt)==SQLITE_ROW ){
-    lineage_alias_set(x, p, (const char*)sqlite3_column_text(pStmt, 0));
+    const char *zAlias = lx_column_text(x, pStmt, 0);
+    if( zAlias ) lineage_alias_set(x, p, zAlias);
   }
   lx_finalize(x, pStmt);
 }
@@ -103,13 +109,13 @@ static void check_log_options(Lx *x, sqlite3_value *pOpts, char **pzDesc,
         "v", pOpts);
     if( pStmt && lx_step(x, pStmt)==SQLITE_ROW ){
       const char *zT;
-      zT = (const char*)sqlite3_column_text(pStmt, 0);
+      zT = lx_column_text(x, pStmt, 0);
       if( zT && strcmp(zT, "text")!=0 && strcmp(zT, "null")!=0 ){
         lx_fail(x, "log_artifact option 'description' must be text, not %s", zT);
       }else if( zT && zT[0]=='t' ){
-        *pzDesc = sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 1));
+        *pzDesc = lx_column_dup(x, pStmt, 1);
       }
-      zT = (const char*)sqlite3_column_text(pStmt, 2);
+      zT = lx_column_text(x, pStmt, 2);
       if( zT && strcmp(zT, "object")!=0 && strcmp(zT, "null")!=0 ){
         lx_fail(x, "log_artifact option 'metadata' must be an object, not %s", zT);
       }else if( zT && zT[0]=='o' ){
@@ -117,21 +123,21 @@ static void check_log_options(Lx *x, sqlite3_value *pOpts, char **pzDesc,
           lx_fail(x, "log_artifact option 'metadata' has %d keys; at most "
                      "100 are allowed", sqlite3_column_int(pStmt, 4));
         }
-        *pzMeta = sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 3));
+        *pzMeta = lx_column_dup(x, pStmt, 3);
       }
-      zT = (const char*)sqlite3_column_text(pStmt, 5);
+      zT = lx_column_text(x, pStmt, 5);
       if( zT && ((strcmp(zT, "array")!=0 && strcmp(zT, "null")!=0)
                  || sqlite3_column_int(pStmt, 7)>0) ){
         lx_fail(x, "log_artifact option 'tags' must be an array of text, "
                    "not %s", sqlite3_column_text(pStmt, 6));
       }else if( zT && zT[0]=='a' ){
-        *pzTags = sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 6));
+        *pzTags = lx_column_dup(x, pStmt, 6);
       }
-      zT = (const char*)sqlite3_column_text(pStmt, 8);
+      zT = lx_column_text(x, pStmt, 8);
       if( zT && strcmp(zT, "text")!=0 && strcmp(zT, "null")!=0 ){
         lx_fail(x, "log_artifact option 'created_at' must be text, not %s", zT);
       }else if( zT && zT[0]=='t' ){
-        zCreatedIn = sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 9));
+        zCreatedIn = lx_column_dup(x, pStmt, 9);
       }
     }
     lx_finalize(x, pStmt);
@@ -249,7 +255,9 @@ void lineage_fn_log_artifact(sqlite3_context *ctx, int argc, sqlite3_value **arg
     if( zRef==0 ) x.rc = SQLITE_NOMEM;
   }
   if( lx_end(&x, ctx)==SQLITE_OK ){
-    sqlite3_result_text(ctx, zRef, -1, SQLITE_TRANSIENT);
+    /* Handed over, not copied: nothing may fail after the commit. */
+    sqlite3_result_text(ctx, zRef, -1, sqlite3_free);
+    zRef = 0;
   }
   sqlite3_free(zRef);
   sqlite3_free(zDesc); sqlite3_free(zMeta); sqlite3_free(zTags);
@@ -286,7 +294,9 @@ static void result_ref(Lx *x, sqlite3_context *ctx, sqlite3_value *pRef,
     if( zRef==0 ) x->rc = SQLITE_NOMEM;
   }
   if( lx_end(x, ctx)==SQLITE_OK ){
-    sqlite3_result_text(ctx, zRef, -1, SQLITE_TRANSIENT);
+    /* Handed over, not copied: nothing may fail after the commit. */
+    sqlite3_result_text(ctx, zRef, -1, sqlite3_free);
+    zRef = 0;
   }
   sqlite3_free(zRef);
 }

@@ -86,13 +86,19 @@ static int is_text(sqlite3_stmt *p, int iTypeCol){
 /* Read one row of ENTRY_SQL into e. */
 static void entry_load(Lx *x, sqlite3_stmt *p, int bAllowLocal, LineageEntry *e){
   sqlite3_int64 iKey = sqlite3_column_int64(p, 0);
-  const char *zType = (const char*)sqlite3_column_text(p, 1);
-  const char *zVal = (const char*)sqlite3_column_text(p, 13);
-  const char *zPath, *zSizeType;
-  int bDigest, bRef, bLocal;
+  const char *zType, *zVal, *zPath, *zSizeType;
+  int bDigest, bRef, bLocal, i;
   char zHash[32];
   memset(e, 0, sizeof(*e));
   e->size = -1;
+  /* Have every text column as text once (this may run out of memory);
+  ** reading them again below then cannot fail. */
+  for(i=1; i<=13; i++){
+    if( i!=6 ) lx_column_text(x, p, i);
+  }
+  if( x->rc ) return;
+  zType = (const char*)sqlite3_column_text(p, 1);
+  zVal = (const char*)sqlite3_column_text(p, 13);
   if( zType==0 || strcmp(zType, "object")!=0 ){
     lx_fail(x, "files[%lld] is %s, not an object with a path", iKey, zVal);
     return;
@@ -178,11 +184,12 @@ void lineage_manifest_load(Lx *x, sqlite3_value *pFiles, int bAllowLocal,
   memset(p, 0, sizeof(*p));
   if( x->rc ) return;
   if( pFiles && sqlite3_value_type(pFiles)!=SQLITE_NULL ){
-    if( !lx_int(x, 0, "SELECT CASE WHEN json_valid(?1) THEN json_type(?1)='array' END",
-                "v", pFiles) ){
+    char *zType = lx_json_type(x, pFiles);
+    if( x->rc==SQLITE_OK && (zType==0 || strcmp(zType, "array")!=0) ){
       lx_fail(x, "files must be a JSON array of entries, not %s",
               sqlite3_value_text(pFiles));
     }
+    sqlite3_free(zType);
     pStmt = lx_prepare(x, ENTRY_SQL, "v", pFiles);
     while( pStmt && lx_step(x, pStmt)==SQLITE_ROW ){
       if( p->n==nAlloc ){

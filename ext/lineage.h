@@ -34,6 +34,7 @@ typedef struct Lx {
   int rc;           /* SQLITE_OK until something fails */
   char *zErr;       /* "lineage: ..." message of the first failure */
   int inSavepoint;  /* lx_begin() succeeded */
+  sqlite3_stmt *pRollback, *pRelease;  /* lx_end's, prepared by lx_begin */
 } Lx;
 
 void lx_init(Lx *x, sqlite3 *db, LineageConn *conn);
@@ -55,6 +56,13 @@ sqlite3_int64 lx_int(Lx *x, sqlite3_int64 iDefault, const char *zSql,
                      const char *zTypes, ...);
 /* First column of the first row as text (sqlite3_malloc'd), or NULL. */
 char *lx_text(Lx *x, const char *zSql, const char *zTypes, ...);
+/* Column iCol of the current row as text; NULL for SQL NULL, and NULL with
+** x failed (SQLITE_NOMEM) when the conversion runs out of memory. */
+const char *lx_column_text(Lx *x, sqlite3_stmt *pStmt, int iCol);
+/* The same, copied (sqlite3_malloc'd). */
+char *lx_column_dup(Lx *x, sqlite3_stmt *pStmt, int iCol);
+/* json_type(pJson) (sqlite3_malloc'd), or NULL when pJson is not JSON. */
+char *lx_json_type(Lx *x, sqlite3_value *pJson);
 /* SAVEPOINT for writer zFunc; then lx_end() releases it, or rolls it back if x failed, and
 ** reports the outcome: SQLITE_OK, or the error set on ctx. */
 void lx_begin(Lx *x, const char *zFunc);
@@ -256,7 +264,8 @@ int lineage_walker_start(LineageWalker *w, sqlite3_int64 id,
 ** expanded has no more. SQLITE_OK, SQLITE_DONE when every discovered node
 ** is expanded, or an error. */
 int lineage_walker_step(LineageWalker *w);
-/* Queue index of id, or -1 when it was not discovered. */
+/* Queue index of id, -1 when it was not discovered, -2 when out of memory
+** (indexing the queue). */
 int lineage_walker_find(LineageWalker *w, sqlite3_int64 id);
 
 /* The metadata of one node, read on demand (one seek on lineage_node). */

@@ -172,20 +172,18 @@ void lineage_node_clear(LineageNode *p){
 
 /* Fill *pOut from a row (node_id, kind, project, name, version, type, state). */
 static void node_from_row(Lx *x, sqlite3_stmt *pStmt, LineageNode *pOut){
-  const char *zKind = (const char*)sqlite3_column_text(pStmt, 1);
+  const char *zKind = lx_column_text(x, pStmt, 1);
   memset(pOut, 0, sizeof(*pOut));
   pOut->id = sqlite3_column_int64(pStmt, 0);
   sqlite3_snprintf(sizeof(pOut->zKind), pOut->zKind, "%s", zKind ? zKind : "");
-  pOut->zProject = sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 2));
-  pOut->zName = sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 3));
+  pOut->zProject = lx_column_dup(x, pStmt, 2);
+  pOut->zName = lx_column_dup(x, pStmt, 3);
   pOut->version = sqlite3_column_type(pStmt, 4)==SQLITE_NULL
                 ? -1 : sqlite3_column_int64(pStmt, 4);
-  pOut->zType = sqlite3_column_type(pStmt, 5)==SQLITE_NULL ? 0
-              : sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 5));
-  pOut->zState = sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 6));
-  if( !pOut->zProject || !pOut->zName || !pOut->zState
-   || (sqlite3_column_type(pStmt, 5)!=SQLITE_NULL && !pOut->zType) ){
-    x->rc = SQLITE_NOMEM;
+  pOut->zType = lx_column_dup(x, pStmt, 5);
+  pOut->zState = lx_column_dup(x, pStmt, 6);
+  if( x->rc || !pOut->zProject || !pOut->zName || !pOut->zState ){
+    if( x->rc==SQLITE_OK ) x->rc = SQLITE_NOMEM;
     lineage_node_clear(pOut);
   }
 }
@@ -230,9 +228,10 @@ static char *candidate_projects(Lx *x, const char *zKind, const char *zName,
       "SELECT DISTINCT project FROM main.lineage_node "
       "WHERE name=?1 AND kind=?2 ORDER BY project", "tt", zName, zKind);
   while( pStmt && lx_step(x, pStmt)==SQLITE_ROW ){
-    const char *zP = (const char*)sqlite3_column_text(pStmt, 0);
+    const char *zP = lx_column_text(x, pStmt, 0);
+    if( zP==0 ) break;
     n++;
-    if( n==1 && pzOnly ) *pzOnly = sqlite3_mprintf("%s", zP);
+    if( n==1 && pzOnly ) *pzOnly = lx_column_dup(x, pStmt, 0);
     if( n<=LINEAGE_MAX_LISTED ){
       zList = sqlite3_mprintf("%z%s'%s'", zList, n>1 ? ", " : "", zP);
     }else if( n==LINEAGE_MAX_LISTED+1 ){
@@ -281,6 +280,7 @@ void lineage_resolve_run(Lx *x, const char *zRef, LineageNode *pOut){
   if( !schema_or_fail(x, "run", zRef) ){ lineage_ref_clear(&r); return; }
   zProject = r.zProject ? sqlite3_mprintf("%s", r.zProject)
                         : unique_project(x, "run", r.zName, zRef);
+  if( x->rc==SQLITE_OK && zProject==0 ) x->rc = SQLITE_NOMEM;
   if( x->rc==SQLITE_OK
    && !node_query(x, pOut, lx_prepare(x, "SELECT " NODE_COLS " FROM "
                   "main.lineage_node WHERE name=?1 AND project=?2 AND "

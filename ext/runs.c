@@ -19,18 +19,21 @@ static const char *text_arg(sqlite3_value *p){
 void lineage_check_options(Lx *x, sqlite3_value *pOpts, const char *zFunc,
                            const char *const *azAllowed){
   sqlite3_stmt *pStmt;
+  char *zType;
   if( x->rc || pOpts==0 || sqlite3_value_type(pOpts)==SQLITE_NULL ) return;
-  if( !lx_int(x, 0, "SELECT CASE WHEN json_valid(?1) THEN "
-                    "json_type(?1)='object' END", "v", pOpts) ){
+  zType = lx_json_type(x, pOpts);
+  if( x->rc==SQLITE_OK && (zType==0 || strcmp(zType, "object")!=0) ){
     lx_fail(x, "%s options must be a JSON object, not %s", zFunc,
             sqlite3_value_text(pOpts));
-    return;
   }
+  sqlite3_free(zType);
+  if( x->rc ) return;
   pStmt = lx_prepare(x, "SELECT key FROM json_each(?1)", "v", pOpts);
   while( pStmt && lx_step(x, pStmt)==SQLITE_ROW ){
-    const char *zKey = (const char*)sqlite3_column_text(pStmt, 0);
+    const char *zKey = lx_column_text(x, pStmt, 0);
     int i;
     char *zList = 0;
+    if( zKey==0 ) break;
     for(i=0; azAllowed[i] && strcmp(azAllowed[i], zKey)!=0; i++){}
     if( azAllowed[i] ) continue;
     for(i=0; azAllowed[i]; i++){
@@ -149,7 +152,9 @@ void lineage_fn_run_start(sqlite3_context *ctx, int argc, sqlite3_value **argv){
     if( zRef==0 ) x.rc = SQLITE_NOMEM;
   }
   if( lx_end(&x, ctx)==SQLITE_OK ){
-    sqlite3_result_text(ctx, zRef, -1, SQLITE_TRANSIENT);
+    /* Handed over, not copied: nothing may fail after the commit. */
+    sqlite3_result_text(ctx, zRef, -1, sqlite3_free);
+    zRef = 0;
   }
   sqlite3_free(zRef);
   sqlite3_free(zOptProject); sqlite3_free(zName); sqlite3_free(zAuthor);
@@ -197,7 +202,9 @@ void lineage_fn_run_finish(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     if( zRef==0 ) x.rc = SQLITE_NOMEM;
   }
   if( lx_end(&x, ctx)==SQLITE_OK ){
-    sqlite3_result_text(ctx, zRef, -1, SQLITE_TRANSIENT);
+    /* Handed over, not copied: nothing may fail after the commit. */
+    sqlite3_result_text(ctx, zRef, -1, sqlite3_free);
+    zRef = 0;
   }
   sqlite3_free(zRef);
   sqlite3_free(zFinished);
@@ -238,7 +245,9 @@ void lineage_fn_use_artifact(sqlite3_context *ctx, int argc, sqlite3_value **arg
     if( zRef==0 ) x.rc = SQLITE_NOMEM;
   }
   if( lx_end(&x, ctx)==SQLITE_OK ){
-    sqlite3_result_text(ctx, zRef, -1, SQLITE_TRANSIENT);
+    /* Handed over, not copied: nothing may fail after the commit. */
+    sqlite3_result_text(ctx, zRef, -1, sqlite3_free);
+    zRef = 0;
   }
   sqlite3_free(zRef);
   lineage_node_clear(&run);

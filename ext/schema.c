@@ -36,6 +36,7 @@ static sqlite3_int64 schema_version(Lx *x){
   v = lx_int(&probe, -1, "SELECT value FROM main.lineage_meta "
                          "WHERE key='schema_version'", 0);
   lx_clear(&probe);
+  if( probe.rc==SQLITE_NOMEM ) x->rc = SQLITE_NOMEM;
   return probe.rc ? -1 : v;
 }
 

@@ -138,6 +138,23 @@ sqlite3_int64 lx_int(Lx *x, sqlite3_int64 iDefault, const char *zSql,
   return v;
 }
 
+/* sqlite3_column_text() returns NULL when it runs out of memory (adding a
+** terminator or converting a number): that is an error, not an SQL NULL. */
+const char *lx_column_text(Lx *x, sqlite3_stmt *pStmt, int iCol){
+  const char *z;
+  if( sqlite3_column_type(pStmt, iCol)==SQLITE_NULL ) return 0;
+  z = (const char*)sqlite3_column_text(pStmt, iCol);
+  if( z==0 && x->rc==SQLITE_OK ) x->rc = SQLITE_NOMEM;
+  return z;
+}
+
+char *lx_column_dup(Lx *x, sqlite3_stmt *pStmt, int iCol){
+  const char *z = lx_column_text(x, pStmt, iCol);
+  char *zCopy = z ? sqlite3_mprintf("%s", z) : 0;
+  if( z && zCopy==0 && x->rc==SQLITE_OK ) x->rc = SQLITE_NOMEM;
+  return zCopy;
+}
+
 char *lx_text(Lx *x, const char *zSql, const char *zTypes, ...){
   va_list ap;
   sqlite3_stmt *pStmt;
@@ -145,12 +162,23 @@ char *lx_text(Lx *x, const char *zSql, const char *zTypes, ...){
   va_start(ap, zTypes);
   pStmt = lx_vprepare(x, zSql, zTypes, ap);
   va_end(ap);
-  if( pStmt && lx_step(x, pStmt)==SQLITE_ROW
-   && sqlite3_column_type(pStmt, 0)!=SQLITE_NULL ){
-    z = sqlite3_mprintf("%s", (const char*)sqlite3_column_text(pStmt, 0));
-    if( z==0 ) x->rc = SQLITE_NOMEM;
-  }
+  if( pStmt && lx_step(x, pStmt)==SQLITE_ROW ) z = lx_column_dup(x, pStmt, 0);
   lx_finalize(x, pStmt);
+  return z;
+}
+
+/* json_type() reports malformed JSON as an error, which the probe keeps
+** from x, and running out of memory as SQLITE_NOMEM, which it passes on.
+** (json_valid() answers 0 when it runs out of memory, so an allocation
+** failure would read as bad input.) */
+char *lx_json_type(Lx *x, sqlite3_value *pJson){
+  Lx probe;
+  char *z;
+  if( x->rc ) return 0;
+  lx_init(&probe, x->db, x->conn);
+  z = lx_text(&probe, "SELECT json_type(?1)", "v", pJson);
+  if( probe.rc==SQLITE_NOMEM ) x->rc = SQLITE_NOMEM;
+  lx_clear(&probe);
   return z;
 }
 
@@ -163,8 +191,14 @@ static int writing_statement(sqlite3 *db){
   return 0;
 }
 
+/* The statements that end the savepoint are prepared before it opens: once
+** an allocation has failed inside a SQL function, SQLite parses nothing more
+** until the calling statement ends, and lx_end must still roll back. */
 void lx_begin(Lx *x, const char *zFunc){
   int rc;
+  if( x->rc ) return;
+  x->pRollback = lx_prepare(x, "ROLLBACK TO lineage_write", 0);
+  x->pRelease = lx_prepare(x, "RELEASE lineage_write", 0);
   if( x->rc ) return;
   rc = sqlite3_exec(x->db, "SAVEPOINT lineage_write", 0, 0, 0);
   if( rc==SQLITE_OK ){
@@ -183,19 +217,22 @@ void lx_begin(Lx *x, const char *zFunc){
 int lx_end(Lx *x, sqlite3_context *ctx){
   int rc;
   if( x->inSavepoint ){
+    if( x->rc==SQLITE_OK ){
+      lx_step(x, x->pRelease);
+      sqlite3_reset(x->pRelease);
+    }
     if( x->rc ){
       /* Undo everything, keeping the first error's message. */
-      sqlite3_exec(x->db, "ROLLBACK TO lineage_write", 0, 0, 0);
-      sqlite3_exec(x->db, "RELEASE lineage_write", 0, 0, 0);
-    }else{
-      lx_exec(x, "RELEASE lineage_write", 0);
-      if( x->rc ){
-        sqlite3_exec(x->db, "ROLLBACK TO lineage_write", 0, 0, 0);
-        sqlite3_exec(x->db, "RELEASE lineage_write", 0, 0, 0);
-      }
+      sqlite3_step(x->pRollback);
+      sqlite3_reset(x->pRollback);
+      sqlite3_step(x->pRelease);
+      sqlite3_reset(x->pRelease);
     }
     x->inSavepoint = 0;
   }
+  lx_finalize(x, x->pRollback);
+  lx_finalize(x, x->pRelease);
+  x->pRollback = x->pRelease = 0;
   rc = x->rc;
   if( rc && ctx ){
     if( rc==SQLITE_NOMEM ){
