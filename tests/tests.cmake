@@ -40,3 +40,14 @@ if(PYTHON3)
   add_test(NAME load_python COMMAND ${LAUNCH} ${PYTHON3} "${CMAKE_SOURCE_DIR}/tests/load_python.py")
   set_tests_properties(load_python PROPERTIES ENVIRONMENT "${LINEAGE_TEST_ENV}")
 endif()
+
+# The allocation-fault test (tests/fault.c): fails every allocation in turn
+# in each scenario, linked like static_demo. Under valgrind it tests a
+# sample of the fault points (LINEAGE_VALGRIND=1), the full run being slow.
+add_executable(lineage_fault tests/fault.c)
+target_include_directories(lineage_fault PRIVATE ${SQLite3_INCLUDE_DIRS})
+target_link_libraries(lineage_fault lineage_static ${SQLite3_LIBRARIES})
+add_test(NAME fault COMMAND ${LAUNCH} $<TARGET_FILE:lineage_fault>)
+if(LINEAGE_VALGRIND)
+  set_tests_properties(fault PROPERTIES ENVIRONMENT "LINEAGE_VALGRIND=1")
+endif()
