@@ -35,6 +35,7 @@ typedef struct Lx {
   char *zErr;       /* "lineage: ..." message of the first failure */
   int inSavepoint;  /* lx_begin() succeeded */
   sqlite3_stmt *pRollback, *pRelease;  /* lx_end's, prepared by lx_begin */
+  int bSchema;      /* the lineage tables are known to exist */
 } Lx;
 
 void lx_init(Lx *x, sqlite3 *db, LineageConn *conn);

@@ -278,6 +278,23 @@ void lineage_resolve_run(Lx *x, const char *zRef, LineageNode *pOut){
   if( zRef==0 ){ lx_fail(x, "the run is NULL"); return; }
   lineage_ref_parse(x, zRef, 0, &r);
   if( !schema_or_fail(x, "run", zRef) ){ lineage_ref_clear(&r); return; }
+  if( r.zProject==0 ){
+    /* Unqualified: found at once when one project has it (the common
+    ** case); else unique_project says none or which ones. */
+    sqlite3_stmt *pStmt = lx_prepare(x, "SELECT " NODE_COLS " FROM "
+        "main.lineage_node WHERE name=?1 AND kind='run' LIMIT 2", "t", r.zName);
+    int nRow = 0;
+    while( pStmt && lx_step(x, pStmt)==SQLITE_ROW && ++nRow==1 ){
+      node_from_row(x, pStmt, pOut);
+    }
+    lx_finalize(x, pStmt);
+    if( nRow==1 || x->rc ){
+      if( x->rc ) lineage_node_clear(pOut);
+      lineage_ref_clear(&r);
+      return;
+    }
+    lineage_node_clear(pOut);
+  }
   zProject = r.zProject ? sqlite3_mprintf("%s", r.zProject)
                         : unique_project(x, "run", r.zName, zRef);
   if( x->rc==SQLITE_OK && zProject==0 ) x->rc = SQLITE_NOMEM;

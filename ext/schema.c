@@ -23,6 +23,7 @@
 #define LINEAGE_SCHEMA_VERSION 1
 
 int lineage_schema_exists(Lx *x){
+  if( x->bSchema ) return 1;
   return lx_int(x, 0, "SELECT 1 FROM main.sqlite_schema WHERE type='table' "
                       "AND name='lineage_meta'", 0)!=0;
 }
@@ -62,9 +63,11 @@ void lineage_schema_ensure(Lx *x){
       if( rc==SQLITE_NOMEM ) x->rc = rc;
     }
     sqlite3_free(zErr);
+    x->bSchema = x->rc==SQLITE_OK;
     return;
   }
   schema_version_check(x, v);
+  x->bSchema = x->rc==SQLITE_OK;
 }
 
 void lineage_schema_check(Lx *x){
@@ -73,6 +76,7 @@ void lineage_schema_check(Lx *x){
   v = schema_version(x);
   if( v<0 && !lineage_schema_exists(x) ) return;
   schema_version_check(x, v);
+  x->bSchema = x->rc==SQLITE_OK;
 }
 
 /* ---- empty stand-ins for the views -------------------------------------- */

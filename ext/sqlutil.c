@@ -195,12 +195,18 @@ static int writing_statement(sqlite3 *db){
 ** an allocation has failed inside a SQL function, SQLite parses nothing more
 ** until the calling statement ends, and lx_end must still roll back. */
 void lx_begin(Lx *x, const char *zFunc){
+  sqlite3_stmt *pSave;
   int rc;
   if( x->rc ) return;
   x->pRollback = lx_prepare(x, "ROLLBACK TO lineage_write", 0);
   x->pRelease = lx_prepare(x, "RELEASE lineage_write", 0);
-  if( x->rc ) return;
-  rc = sqlite3_exec(x->db, "SAVEPOINT lineage_write", 0, 0, 0);
+  pSave = lx_prepare(x, "SAVEPOINT lineage_write", 0);
+  if( x->rc ){
+    lx_finalize(x, pSave);
+    return;
+  }
+  rc = sqlite3_step(pSave);
+  if( rc==SQLITE_DONE ) rc = SQLITE_OK;
   if( rc==SQLITE_OK ){
     x->inSavepoint = 1;
   }else if( rc==SQLITE_NOMEM ){
@@ -212,6 +218,7 @@ void lx_begin(Lx *x, const char *zFunc){
   }else{
     lx_fail(x, "%s: %s", zFunc, sqlite3_errmsg(x->db));
   }
+  lx_finalize(x, pSave);
 }
 
 int lx_end(Lx *x, sqlite3_context *ctx){
@@ -246,10 +253,39 @@ int lx_end(Lx *x, sqlite3_context *ctx){
   return rc;
 }
 
+/* The current time from the VFS, as strftime('%Y-%m-%dT%H:%M:%fZ','now')
+** gives it, without a statement; NULL if the VFS cannot say. */
+static char *now_iso(sqlite3 *db){
+  sqlite3_vfs *pVfs = 0;
+  sqlite3_int64 ms, days, rem, y, m, d, era, doe, yoe, doy, mp;
+  if( sqlite3_file_control(db, "main", SQLITE_FCNTL_VFS_POINTER, &pVfs)
+      !=SQLITE_OK || pVfs==0 ) pVfs = sqlite3_vfs_find(0);
+  if( pVfs==0 || pVfs->iVersion<2 || pVfs->xCurrentTimeInt64==0
+   || pVfs->xCurrentTimeInt64(pVfs, &ms)!=SQLITE_OK ) return 0;
+  ms -= (sqlite3_int64)210866760000000;       /* Julian day ms -> Unix ms */
+  days = ms>=0 ? ms/86400000 : -((-ms+86399999)/86400000);
+  rem = ms - days*86400000;
+  /* Civil date from days since 1970-01-01 (proleptic Gregorian). */
+  days += 719468;
+  era = (days>=0 ? days : days-146096)/146097;
+  doe = days - era*146097;
+  yoe = (doe - doe/1460 + doe/36524 - doe/146096)/365;
+  doy = doe - (365*yoe + yoe/4 - yoe/100);
+  mp = (5*doy + 2)/153;
+  d = doy - (153*mp + 2)/5 + 1;
+  m = mp<10 ? mp+3 : mp-9;
+  y = yoe + era*400 + (m<=2);
+  return sqlite3_mprintf("%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%03lldZ",
+                         y, m, d, rem/3600000, rem/60000%60, rem/1000%60,
+                         rem%1000);
+}
+
 char *lx_time(Lx *x, const char *zIn, const char *zWhat){
   char *z;
   if( x->rc ) return 0;
   if( zIn==0 ){
+    z = now_iso(x->db);
+    if( z ) return z;
     return lx_text(x, "SELECT strftime('%Y-%m-%dT%H:%M:%fZ','now')", 0);
   }
   /* A date first (strftime alone would also take a bare Julian day), and
