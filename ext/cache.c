@@ -89,9 +89,13 @@ static void cache_drop(LineageConn *c, int dir){
   c->aDir[dir].pCsr = 0;
 }
 
-void lineage_conn_flush(LineageConn *c){
+/* Forget the kept statements. One in use is only forgotten: giving it back
+** (lineage_conn_stmt_done) then finalizes it. */
+static void lineage_conn_flush(LineageConn *c){
   int i;
-  for(i=0; i<c->nStmt; i++) sqlite3_finalize(c->aStmt[i].pStmt);
+  for(i=0; i<c->nStmt; i++){
+    if( !c->aStmt[i].bBusy ) sqlite3_finalize(c->aStmt[i].pStmt);
+  }
   c->nStmt = 0;
 }
 

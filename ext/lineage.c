@@ -56,6 +56,21 @@ static const struct {
   { "lineage_clusters",   &lineage_clusters_module, LINEAGE_DOWNSTREAM },
 };
 
+/* 1 when this connection has sqlite-lineage's functions already. */
+static int already_loaded(sqlite3 *db){
+  sqlite3_stmt *pStmt = 0;
+  int rc = sqlite3_prepare_v2(db, "SELECT lineage_version()", -1, &pStmt, 0);
+  sqlite3_finalize(pStmt);
+  if( rc!=SQLITE_OK ){
+    /* Leave no error behind: sqlite3_open() checks the connection's error
+    ** code after running the auto-extensions. A statement that prepares
+    ** resets it. */
+    sqlite3_prepare_v2(db, "SELECT 1", -1, &pStmt, 0);
+    sqlite3_finalize(pStmt);
+  }
+  return rc==SQLITE_OK;
+}
+
 #ifdef _WIN32
 __declspec(dllexport)
 #endif
@@ -74,6 +89,11 @@ int sqlite3_lineage_init(sqlite3 *db, char **pzErrMsg,
     }
     return SQLITE_ERROR;
   }
+  /* Loaded already on this connection (e.g. load_extension() called twice):
+  ** nothing to do. Registering again would fail while the statement that
+  ** loads it runs, and would throw away the connection's cache. */
+  if( already_loaded(db) ) return SQLITE_OK;
+
   /* Per-connection state (kept statements, the walk cache): every
   ** registration holds a reference and drops it in its xDestroy, which
   ** SQLite also calls when a registration fails. */
