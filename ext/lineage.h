@@ -232,9 +232,10 @@ typedef struct LineageVisit {
 } LineageVisit;
 
 /* A breadth-first walk: the queue of discovered nodes and a visited set.
-** The visited set is a bitmap over node ids while the walk reads the
-** in-memory adjacency (ids are then known to be dense), else a hash set over
-** the queue (open addressing; a slot holds a queue index + 1, 0 if empty). */
+** The visited set is a hash set over the queue (open addressing; a slot
+** holds a queue index + 1, 0 if empty), or, once a walk over the in-memory
+** adjacency (ids then known to be dense) has reached 1/32 of the graph, a
+** bitmap over node ids. */
 typedef struct LineageWalker {
   LineageVisit *aQueue;
   unsigned int nQueue, nAlloc;
@@ -244,6 +245,7 @@ typedef struct LineageWalker {
   unsigned char *aBit;        /* bitmap of visited ids, with pCsr */
   sqlite3_int64 nBit;         /* ids 0 .. nBit-1 have a bit */
   int bBitmap;                /* the visited set is aBit */
+  unsigned int nBitmapAt;     /* switch to aBit when the queue is this long */
   unsigned int iExpand;       /* queue[iExpand] is the next node to expand */
   int bExpanding;             /* queue[iExpand-1]'s neighbours are being read */
   unsigned int iNbr, iNbrEnd; /* with pCsr: the neighbours left to read */

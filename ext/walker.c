@@ -89,6 +89,14 @@ static int walker_use_bitmap(LineageWalker *w, sqlite3_int64 nId){
   return SQLITE_OK;
 }
 
+/* When to switch to the bitmap: at 1/32 of the graph's nodes (the bitmap is
+** then at most 4 bytes per visited node), and only with the in-memory
+** adjacency, whose ids are known to be dense. */
+static void walker_bitmap_threshold(LineageWalker *w){
+  unsigned int n = w->pCsr ? w->pCsr->nNode/32 : 0;
+  w->nBitmapAt = w->pCsr==0 ? 0xffffffff : n<1024 ? 1024 : n;
+}
+
 /* Append id unless already discovered. SQLITE_OK or SQLITE_NOMEM. */
 static int walker_visit(LineageWalker *w, sqlite3_int64 id,
                         unsigned int parent, unsigned int depth){
@@ -122,8 +130,14 @@ static int walker_visit(LineageWalker *w, sqlite3_int64 id,
   w->aQueue[w->nQueue].parent = parent;
   w->aQueue[w->nQueue].depth = depth;
   w->nQueue++;
-  if( !w->bBitmap ) w->aSlot[h] = w->nQueue;
-  else w->bHashed = 0;
+  if( w->bBitmap ){
+    w->bHashed = 0;
+  }else{
+    w->aSlot[h] = w->nQueue;
+    if( w->nQueue>=w->nBitmapAt && w->pCsr ){
+      return walker_use_bitmap(w, w->pCsr->nNode);
+    }
+  }
   return SQLITE_OK;
 }
 
@@ -187,12 +201,11 @@ int lineage_walker_start(LineageWalker *w, sqlite3_int64 id,
   w->maxDepth = maxDepth;
   lineage_csr_release(w->pCsr);
   w->pCsr = w->conn ? lineage_cache_get(w->conn, w->dir) : 0;
-  if( w->pCsr ){
-    if( !w->bBitmap && walker_use_bitmap(w, w->pCsr->nNode) ) return SQLITE_NOMEM;
-  }else if( w->bBitmap ){
-    w->bBitmap = 0;
-    w->bHashed = 0;
-  }
+  /* Every walk starts with the hash set (its memory follows the walk);
+  ** the bitmap's follows the graph, so it only pays for large walks. */
+  w->bBitmap = 0;
+  w->bHashed = 0;
+  walker_bitmap_threshold(w);
   return walker_visit(w, id, 0, 0);
 }
 
@@ -204,9 +217,7 @@ static int walker_begin_node(LineageWalker *w, int *pRc){
   if( w->maxDepth>=0 && (sqlite3_int64)v->depth>=w->maxDepth ) return 0;
   if( w->pCsr==0 && w->conn ){
     w->pCsr = lineage_cache_note_seek(w->conn, w->dir);
-    if( w->pCsr && (*pRc = walker_use_bitmap(w, w->pCsr->nNode))!=SQLITE_OK ){
-      return 0;
-    }
+    walker_bitmap_threshold(w);
   }
   if( w->pCsr ){
     const LineageCsr *p = w->pCsr;
