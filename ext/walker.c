@@ -17,8 +17,8 @@
 ** otherwise it is a hash set over the queue. Resetting either for the next
 ** walk costs the size of the last walk, not of the graph. Nothing here
 ** recurses: a chain a million nodes deep is a million steps and no stack.
-** Memory: 16 bytes a node in the queue plus 8-16 bytes of hash slots (or a
-** bit per node of the graph).
+** Memory: 16-20 bytes a node in the queue plus 6-12 bytes of hash slots
+** (or, for walks over 1/32 of a cached graph, a bit per node of the graph).
 */
 #include "lineage.h"
 #include <string.h>
@@ -27,6 +27,11 @@
 static unsigned int slot_of(sqlite3_int64 id, unsigned int mask){
   sqlite3_uint64 h = (sqlite3_uint64)id * 0x9E3779B97F4A7C15ULL;
   return (unsigned int)(h >> 32) & mask;
+}
+
+/* Slots for n entries at most 70% full: short probes, 6-12 bytes a node. */
+static unsigned int slots_for(unsigned int n){
+  return (unsigned int)((sqlite3_uint64)n*10/7 + 1);
 }
 
 /* Index the whole queue in a hash table of at least nMin slots. */
@@ -55,7 +60,7 @@ static int walker_rehash(LineageWalker *w, unsigned int nMin){
 
 int lineage_walker_find(LineageWalker *w, sqlite3_int64 id){
   unsigned int h;
-  if( !w->bHashed && walker_rehash(w, w->nQueue*2) ) return -2;
+  if( !w->bHashed && walker_rehash(w, slots_for(w->nQueue)) ) return -2;
   for(h=slot_of(id, w->nSlotMask); w->aSlot[h]; h=(h+1) & w->nSlotMask){
     if( w->aQueue[w->aSlot[h]-1].id==id ) return (int)w->aSlot[h]-1;
   }
@@ -109,17 +114,18 @@ static int walker_visit(LineageWalker *w, sqlite3_int64 id,
     if( w->bBitmap ){
       /* A negative id (made by hand): back to the hash set. */
       w->bBitmap = 0;
-      if( walker_rehash(w, w->nQueue*2) ) return SQLITE_NOMEM;
+      if( walker_rehash(w, slots_for(w->nQueue)) ) return SQLITE_NOMEM;
     }
-    if( (w->nQueue+1)*2 > w->nSlotMask+1 || !w->bHashed ){
-      if( walker_rehash(w, (w->nQueue+1)*2) ) return SQLITE_NOMEM;
+    if( slots_for(w->nQueue+1)>w->nSlotMask+1 || !w->bHashed ){
+      if( walker_rehash(w, slots_for(w->nQueue+1)) ) return SQLITE_NOMEM;
     }
     for(h=slot_of(id, w->nSlotMask); w->aSlot[h]; h=(h+1) & w->nSlotMask){
       if( w->aQueue[w->aSlot[h]-1].id==id ) return SQLITE_OK;
     }
   }
   if( w->nQueue==w->nAlloc ){
-    unsigned int nNew = w->nAlloc ? w->nAlloc*2 : 64;
+    /* Grow by a quarter: at most 20 bytes of queue a node. */
+    unsigned int nNew = w->nAlloc + w->nAlloc/4 + 64;
     LineageVisit *aNew = sqlite3_realloc64(w->aQueue,
                                    sizeof(LineageVisit)*(sqlite3_uint64)nNew);
     if( aNew==0 ) return SQLITE_NOMEM;
