@@ -264,8 +264,6 @@ static int cluFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
   CluCursor *c = (CluCursor*)cur;
   CluVtab *p = (CluVtab*)cur->pVtab;
   sqlite3_int64 maxDepth = -1, minSize = CLU_DEFAULT_MIN_SIZE, startId;
-  LineageNode start;
-  Lx x;
   int i, iArg = 1, rc;
   (void)idxStr; (void)argc;
 
@@ -294,14 +292,9 @@ static int cluFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
   }
   if( rc ) return rc;
 
-  lx_init(&x, p->db, p->conn);
-  lineage_resolve_start(&x, argv[0], &start);
-  if( x.rc ){
-    p->base.zErrMsg = x.zErr;
-    return x.rc;
-  }
-  startId = start.id;
-  lineage_node_clear(&start);
+  rc = lineage_start_node(p->db, p->conn, &c->meta, argv[0], &startId,
+                          &p->base.zErrMsg);
+  if( rc ) return rc;
   if( !c->bOpen ){
     rc = lineage_walker_open(&c->up, p->db, p->conn, LINEAGE_UPSTREAM,
                              &p->base.zErrMsg);

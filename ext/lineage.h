@@ -297,6 +297,13 @@ int lineage_meta_result(LineageMeta *m, sqlite3_int64 id, int iCol,
   "node_id INTEGER, kind TEXT, project TEXT, ref TEXT, name TEXT, " \
   "version INTEGER, type TEXT, state TEXT"
 
+/* The node_id a walk starts at (an integer node_id, an artifact or a run
+** reference); pMeta, when open, checks an integer with one step or seek.
+** On error *pzErr gets the "lineage: ..." message. */
+int lineage_start_node(sqlite3 *db, LineageConn *conn, LineageMeta *pMeta,
+                       sqlite3_value *pStart, sqlite3_int64 *pId,
+                       char **pzErr);
+
 /* Check a max_depth or min_size argument: NULL gives iDefault; otherwise an
 ** integer >= iMin, or an error message (sqlite3_malloc'd) in *pzErr. */
 int lineage_int_arg(sqlite3_value *p, const char *zName, sqlite3_int64 iMin,

@@ -177,8 +177,6 @@ static int walkFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
   WalkCursor *c = (WalkCursor*)cur;
   WalkVtab *p = (WalkVtab*)cur->pVtab;
   sqlite3_int64 maxDepth = -1, startId;
-  LineageNode start;
-  Lx x;
   int iArg = 1, rc;
   (void)idxStr; (void)argc;
 
@@ -212,21 +210,9 @@ static int walkFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     if( b>=0 && (maxDepth<0 || b<maxDepth) ) maxDepth = b;
   }
 
-  if( c->bOpen && sqlite3_value_type(argv[0])==SQLITE_INTEGER
-   && lineage_meta_seek(&c->meta, sqlite3_value_int64(argv[0]))==SQLITE_ROW ){
-    /* A node_id that exists: the cursor's own metadata seek says so (the
-    ** common case of a join that walks from every row of a table). */
-    startId = sqlite3_value_int64(argv[0]);
-  }else{
-    lx_init(&x, p->db, p->conn);
-    lineage_resolve_start(&x, argv[0], &start);
-    if( x.rc ){
-      p->base.zErrMsg = x.zErr;
-      return x.rc;
-    }
-    startId = start.id;
-    lineage_node_clear(&start);
-  }
+  rc = lineage_start_node(p->db, p->conn, &c->meta, argv[0], &startId,
+                          &p->base.zErrMsg);
+  if( rc ) return rc;
   if( !c->bOpen ){
     rc = lineage_walker_open(&c->w, p->db, p->conn, p->dir, &p->base.zErrMsg);
     if( rc==SQLITE_OK ) rc = lineage_meta_open(&c->meta, p->db, &p->base.zErrMsg);

@@ -269,6 +269,31 @@ int lineage_walker_step(LineageWalker *w){
   return SQLITE_OK;
 }
 
+/* ---- the start of a walk ------------------------------------------------ */
+
+int lineage_start_node(sqlite3 *db, LineageConn *conn, LineageMeta *pMeta,
+                       sqlite3_value *pStart, sqlite3_int64 *pId,
+                       char **pzErr){
+  LineageNode start;
+  Lx x;
+  if( pMeta->pStmt && sqlite3_value_type(pStart)==SQLITE_INTEGER
+   && lineage_meta_seek(pMeta, sqlite3_value_int64(pStart))==SQLITE_ROW ){
+    /* A node_id that exists: the cursor's own metadata cursor says so (the
+    ** common case of a join that walks from every row of a table). */
+    *pId = sqlite3_value_int64(pStart);
+    return SQLITE_OK;
+  }
+  lx_init(&x, db, conn);
+  lineage_resolve_start(&x, pStart, &start);
+  if( x.rc ){
+    *pzErr = x.zErr;
+    return x.rc;
+  }
+  *pId = start.id;
+  lineage_node_clear(&start);
+  return SQLITE_OK;
+}
+
 /* ---- metadata ----------------------------------------------------------- */
 
 /* How far forward the metadata cursor steps before it seeks instead. */
