@@ -147,7 +147,8 @@ static void entry_load(Lx *x, sqlite3_stmt *p, int bAllowLocal, LineageEntry *e)
   }
   if( zSizeType ) e->size = sqlite3_column_int64(p, 6);
   if( bLocal ){
-    hash_local_file(x, (const char*)sqlite3_column_text(p, 10), zHash, &e->size);
+    hash_local_file(x, lx_column_text(x, p, 10), zHash, &e->size);
+    if( x->rc ) return;                 /* unreadable: zHash was not set */
     e->zDigest = sqlite3_mprintf("%s", zHash);
   }else{
     e->zDigest = sqlite3_mprintf("%s", sqlite3_column_text(p, bDigest ? 4 : 8));
