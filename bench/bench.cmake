@@ -6,11 +6,14 @@
 # system libsqlite3 and loads build/lineage.so with sqlite3_load_extension.
 # bench/run.sh runs it at every size and writes docs/performance.md and
 # docs/performance.png; ctest runs it at 10k nodes in --check mode.
-add_executable(lineage_bench bench/lineage_bench.c bench/generate.c "${SCHEMA_H}")
-target_include_directories(lineage_bench PRIVATE bench "${CMAKE_BINARY_DIR}/generated"
-                           ${SQLite3_INCLUDE_DIRS})
-target_compile_definitions(lineage_bench PRIVATE
-  BENCH_DEFAULT_EXT="$<TARGET_FILE:lineage>")
+# ext/md5.c is compiled in (as part of an application: SQLITE_CORE) for the
+# digests the bulk path writes.
+add_executable(lineage_bench bench/lineage_bench.c bench/generate.c ext/md5.c
+               "${SCHEMA_H}")
+target_include_directories(lineage_bench PRIVATE bench ext
+                           "${CMAKE_BINARY_DIR}/generated" ${SQLite3_INCLUDE_DIRS})
+target_compile_definitions(lineage_bench PRIVATE SQLITE_CORE
+  BENCH_DEFAULT_EXT="$<TARGET_FILE:lineage>" LINEAGE_VERSION="${LINEAGE_VERSION}")
 target_link_libraries(lineage_bench ${SQLite3_LIBRARIES} m)
 add_dependencies(lineage_bench lineage)
 

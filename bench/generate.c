@@ -27,6 +27,7 @@
 ** 1M graph: an upstream walk from node 50000 is the same walk in both.
 */
 #include "bench.h"
+#include "lineage.h"            /* lineage_md5_*, lineage_hex, lineage_base64 */
 #include "lineage_schema_sql.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,84 +50,8 @@ double bench_now(void){
   return (double)ts.tv_sec + (double)ts.tv_nsec*1e-9;
 }
 
-/* ---- MD5 (RFC 1321), for the W&B digests the bulk path must store ------ */
-
-typedef struct Md5 { unsigned int a[4]; unsigned long long n; unsigned char buf[64]; } Md5;
-
-static unsigned int md5_rol(unsigned int x, int c){ return (x<<c) | (x>>(32-c)); }
-
-static void md5_block(Md5 *m, const unsigned char *p){
-  static const unsigned int K[64] = {
-    0xd76aa478,0xe8c7b756,0x242070db,0xc1bdceee,0xf57c0faf,0x4787c62a,0xa8304613,0xfd469501,
-    0x698098d8,0x8b44f7af,0xffff5bb1,0x895cd7be,0x6b901122,0xfd987193,0xa679438e,0x49b40821,
-    0xf61e2562,0xc040b340,0x265e5a51,0xe9b6c7aa,0xd62f105d,0x02441453,0xd8a1e681,0xe7d3fbc8,
-    0x21e1cde6,0xc33707d6,0xf4d50d87,0x455a14ed,0xa9e3e905,0xfcefa3f8,0x676f02d9,0x8d2a4c8a,
-    0xfffa3942,0x8771f681,0x6d9d6122,0xfde5380c,0xa4beea44,0x4bdecfa9,0xf6bb4b60,0xbebfbc70,
-    0x289b7ec6,0xeaa127fa,0xd4ef3085,0x04881d05,0xd9d4d039,0xe6db99e5,0x1fa27cf8,0xc4ac5665,
-    0xf4292244,0x432aff97,0xab9423a7,0xfc93a039,0x655b59c3,0x8f0ccc92,0xffeff47d,0x85845dd1,
-    0x6fa87e4f,0xfe2ce6e0,0xa3014314,0x4e0811a1,0xf7537e82,0xbd3af235,0x2ad7d2bb,0xeb86d391 };
-  static const int R[64] = {
-    7,12,17,22,7,12,17,22,7,12,17,22,7,12,17,22, 5,9,14,20,5,9,14,20,5,9,14,20,5,9,14,20,
-    4,11,16,23,4,11,16,23,4,11,16,23,4,11,16,23, 6,10,15,21,6,10,15,21,6,10,15,21,6,10,15,21 };
-  unsigned int w[16], a = m->a[0], b = m->a[1], c = m->a[2], d = m->a[3];
-  int i;
-  for(i=0; i<16; i++){
-    w[i] = p[i*4] | (p[i*4+1]<<8) | (p[i*4+2]<<16) | ((unsigned int)p[i*4+3]<<24);
-  }
-  for(i=0; i<64; i++){
-    unsigned int f, t;
-    int g;
-    if( i<16 ){ f = (b&c) | (~b&d); g = i; }
-    else if( i<32 ){ f = (d&b) | (~d&c); g = (5*i+1)&15; }
-    else if( i<48 ){ f = b^c^d; g = (3*i+5)&15; }
-    else { f = c^(b|~d); g = (7*i)&15; }
-    t = d; d = c; c = b;
-    b = b + md5_rol(a + f + K[i] + w[g], R[i]);
-    a = t;
-  }
-  m->a[0] += a; m->a[1] += b; m->a[2] += c; m->a[3] += d;
-}
-
-static void md5_init(Md5 *m){
-  m->a[0] = 0x67452301; m->a[1] = 0xefcdab89; m->a[2] = 0x98badcfe; m->a[3] = 0x10325476;
-  m->n = 0;
-}
-
-static void md5_update(Md5 *m, const void *pData, size_t n){
-  const unsigned char *p = pData;
-  while( n>0 ){
-    size_t i = (size_t)(m->n & 63), k = 64-i < n ? 64-i : n;
-    memcpy(m->buf+i, p, k);
-    m->n += k; p += k; n -= k;
-    if( (m->n & 63)==0 ) md5_block(m, m->buf);
-  }
-}
-
-static void md5_final(Md5 *m, unsigned char *out){
-  unsigned long long bits = m->n*8;
-  unsigned char pad[72];
-  size_t nPad = 64 - (size_t)((m->n + 8) & 63);
-  int i;
-  memset(pad, 0, sizeof(pad));
-  pad[0] = 0x80;
-  if( nPad==0 ) nPad = 64;
-  for(i=0; i<8; i++) pad[nPad+i] = (unsigned char)(bits>>(8*i));
-  md5_update(m, pad, nPad+8);
-  for(i=0; i<16; i++) out[i] = (unsigned char)(m->a[i/4]>>(8*(i%4)));
-}
-
-static void b64_16(const unsigned char *in, char *out){
-  static const char az[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  int i, j = 0;
-  for(i=0; i<15; i+=3){
-    unsigned int v = (in[i]<<16) | (in[i+1]<<8) | in[i+2];
-    out[j++] = az[v>>18]; out[j++] = az[(v>>12)&63];
-    out[j++] = az[(v>>6)&63]; out[j++] = az[v&63];
-  }
-  out[j++] = az[in[15]>>2]; out[j++] = az[(in[15]&3)<<4];
-  out[j++] = '='; out[j++] = '='; out[j] = 0;
-}
+/* The W&B digests the bulk path must store use the extension's own MD5
+** (ext/md5.c, compiled into the benchmark). */
 
 /* ---- the generator ------------------------------------------------------ */
 
@@ -274,28 +199,27 @@ static long long log_ver(Gen *g, long long iArt){
   Art *a = &g->aArt[iArt];
   char zPath[64], zEntry[32], zHex[33], zFiles[256];
   unsigned char h[16];
-  Md5 m;
+  LineageMd5 m;
   long long size, iVer;
   double t0;
-  int i;
 
   /* The one file entry of this version and the W&B manifest digest. */
   snprintf(zPath, sizeof(zPath), "%s.bin", a->zType);
-  md5_init(&m);
-  md5_update(&m, g->zProject, strlen(g->zProject));
-  md5_update(&m, a->zName, strlen(a->zName));
-  md5_update(&m, &a->nVer, sizeof(a->nVer));
-  md5_final(&m, h);
-  b64_16(h, zEntry);
+  lineage_md5_init(&m);
+  lineage_md5_update(&m, g->zProject, strlen(g->zProject));
+  lineage_md5_update(&m, a->zName, strlen(a->zName));
+  lineage_md5_update(&m, &a->nVer, sizeof(a->nVer));
+  lineage_md5_final(&m, h);
+  lineage_base64(h, 16, zEntry);
   size = 1000 + (long long)(h[0] | (h[1]<<8) | (h[2]<<16));
-  md5_init(&m);
-  md5_update(&m, "wandb-artifact-manifest-v1\n", 27);
-  md5_update(&m, zPath, strlen(zPath));
-  md5_update(&m, ":", 1);
-  md5_update(&m, zEntry, strlen(zEntry));
-  md5_update(&m, "\n", 1);
-  md5_final(&m, h);
-  for(i=0; i<16; i++) snprintf(zHex+2*i, 3, "%02x", h[i]);
+  lineage_md5_init(&m);
+  lineage_md5_update(&m, "wandb-artifact-manifest-v1\n", 27);
+  lineage_md5_update(&m, zPath, strlen(zPath));
+  lineage_md5_update(&m, ":", 1);
+  lineage_md5_update(&m, zEntry, strlen(zEntry));
+  lineage_md5_update(&m, "\n", 1);
+  lineage_md5_final(&m, h);
+  lineage_hex(h, 16, zHex);
 
   t0 = bench_now();
   g->aVerNode = grow(g->aVerNode, &g->nVerAlloc, g->nVer, sizeof(long long));
