@@ -18,10 +18,6 @@
 #include "lineage.h"
 #include <string.h>
 
-static const char *text_arg(sqlite3_value *p){
-  return sqlite3_value_type(p)==SQLITE_NULL ? 0 : (const char*)sqlite3_value_text(p);
-}
-
 /* A reference is qualified when its name part has a project before it. */
 static int ref_is_qualified(const char *zRef){
   const char *zColon = strchr(zRef, ':');
@@ -151,8 +147,8 @@ void lineage_fn_log_artifact(sqlite3_context *ctx, int argc, sqlite3_value **arg
   Lx x;
   LineageNode run, ver;
   LineageManifest m;
-  const char *zName = text_arg(argv[1]);
-  const char *zType = text_arg(argv[2]);
+  const char *zName = lx_arg_text(argv[1]);
+  const char *zType = lx_arg_text(argv[2]);
   sqlite3_value *pFiles = argc>3 ? argv[3] : 0;
   sqlite3_value *pAliases = argc>4 ? argv[4] : 0;
   sqlite3_value *pOpts = argc>5 ? argv[5] : 0;
@@ -180,7 +176,7 @@ void lineage_fn_log_artifact(sqlite3_context *ctx, int argc, sqlite3_value **arg
   lx_begin(&x, "log_artifact");
   lineage_schema_ensure(&x);
   if( sqlite3_value_type(argv[0])!=SQLITE_NULL ){
-    lineage_resolve_run(&x, text_arg(argv[0]), &run);
+    lineage_resolve_run(&x, lx_arg_text(argv[0]), &run);
     if( x.rc==SQLITE_OK ) zProject = run.zProject;
   }
   /* What the artifact has so far: its type, its highest version number
@@ -269,7 +265,7 @@ void lineage_fn_log_artifact(sqlite3_context *ctx, int argc, sqlite3_value **arg
 
 /* Resolve the version an alias function works on; it must not be deleted. */
 static void resolve_live(Lx *x, sqlite3_value *pRef, LineageNode *p){
-  lineage_resolve_version(x, text_arg(pRef), 0, p);
+  lineage_resolve_version(x, lx_arg_text(pRef), 0, p);
   if( x->rc==SQLITE_OK && strcmp(p->zState, "deleted")==0 ){
     lx_fail(x, "artifact '%s:v%lld' in project '%s' is deleted", p->zName,
             p->version, p->zProject);
@@ -290,7 +286,7 @@ static void result_ref(Lx *x, sqlite3_context *ctx, sqlite3_value *pRef,
                        const LineageNode *p){
   char *zRef = 0;
   if( x->rc==SQLITE_OK ){
-    zRef = lineage_version_ref(p, ref_is_qualified(text_arg(pRef)));
+    zRef = lineage_version_ref(p, ref_is_qualified(lx_arg_text(pRef)));
     if( zRef==0 ) x->rc = SQLITE_NOMEM;
   }
   if( lx_end(x, ctx)==SQLITE_OK ){
@@ -305,7 +301,7 @@ static void result_ref(Lx *x, sqlite3_context *ctx, sqlite3_value *pRef,
 void lineage_fn_artifact_alias(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   Lx x;
   LineageNode ver;
-  const char *zAlias = text_arg(argv[1]);
+  const char *zAlias = lx_arg_text(argv[1]);
   (void)argc;
   memset(&ver, 0, sizeof(ver));
   lx_init_fn(&x, ctx);
@@ -322,14 +318,14 @@ void lineage_fn_artifact_alias(sqlite3_context *ctx, int argc, sqlite3_value **a
 void lineage_fn_artifact_unalias(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   Lx x;
   LineageNode ver;
-  const char *zAlias = text_arg(argv[1]);
+  const char *zAlias = lx_arg_text(argv[1]);
   (void)argc;
   memset(&ver, 0, sizeof(ver));
   lx_init_fn(&x, ctx);
   check_alias_arg(&x, zAlias);
   lx_begin(&x, "artifact_unalias");
   lineage_schema_check(&x);
-  lineage_resolve_version(&x, text_arg(argv[0]), 0, &ver);
+  lineage_resolve_version(&x, lx_arg_text(argv[0]), 0, &ver);
   lx_exec(&x, "DELETE FROM lineage_alias WHERE project=?1 AND name=?2 AND "
               "alias=?3 AND node_id=?4", "ttti",
           ver.zProject, ver.zName, zAlias, ver.id);

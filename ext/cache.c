@@ -230,27 +230,34 @@ static void csr_fill(LineageCsr *p, const unsigned int *aFrom,
   p->aOff[0] = 0;
 }
 
-/* Load every edge, both directions at once, from one scan of the smallest
-** index that holds (src,dst). Fills apOut[LINEAGE_UPSTREAM/DOWNSTREAM];
-** returns SQLITE_OK with both NULL when they would not fit in nBudget bytes
-** or the ids are not dense (the walks then go on with seeks). */
-static int csr_load(sqlite3 *db, sqlite3_int64 nBudget, LineageCsr **apOut){
+/* The highest node_id (-1 when there are none) into *pMaxId. */
+static int max_node_id(sqlite3 *db, sqlite3_int64 *pMaxId){
   sqlite3_stmt *pStmt = 0;
-  sqlite3_int64 maxId = -1, nNeed;
+  int rc = sqlite3_prepare_v2(db, "SELECT max(node_id) FROM main.lineage_node",
+                              -1, &pStmt, 0);
+  *pMaxId = -1;
+  if( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW
+   && sqlite3_column_type(pStmt, 0)==SQLITE_INTEGER ){
+    *pMaxId = sqlite3_column_int64(pStmt, 0);
+  }
+  rc = sqlite3_finalize(pStmt);
+  return rc;
+}
+
+/* Load every edge, both directions at once, from one scan of the smallest
+** index that holds (src,dst); node ids go up to maxId. Fills
+** apOut[LINEAGE_UPSTREAM/DOWNSTREAM]; returns SQLITE_OK with both NULL when
+** they would not fit in nBudget bytes or the ids are not dense (the walks
+** then go on with seeks). */
+static int csr_load(sqlite3 *db, sqlite3_int64 maxId, sqlite3_int64 nBudget,
+                    LineageCsr **apOut){
+  sqlite3_stmt *pStmt = 0;
+  sqlite3_int64 nNeed;
   unsigned int *aSrc = 0, *aDst = 0;
   unsigned int nAlloc = 0, nEdge = 0;
   int rc;
 
   apOut[0] = apOut[1] = 0;
-  rc = sqlite3_prepare_v2(db, "SELECT max(node_id) FROM main.lineage_node",
-                          -1, &pStmt, 0);
-  if( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW
-   && sqlite3_column_type(pStmt, 0)==SQLITE_INTEGER ){
-    maxId = sqlite3_column_int64(pStmt, 0);
-  }
-  rc = sqlite3_finalize(pStmt);
-  pStmt = 0;
-  if( rc!=SQLITE_OK ) return rc;
   /* Two rows of offsets must fit, and ids must fit the 32-bit rows. */
   if( maxId<0 || maxId>=0x7ffffffe
    || 2*(maxId+2)*(sqlite3_int64)sizeof(unsigned int)>nBudget ) return SQLITE_OK;
@@ -304,8 +311,7 @@ static int csr_load(sqlite3 *db, sqlite3_int64 nBudget, LineageCsr **apOut){
 LineageCsr *lineage_cache_note_seek(LineageConn *c, int dir){
   struct CacheDir *d = &c->aDir[dir];
   LineageCsr *ap[2];
-  sqlite3_int64 maxId = 0;
-  sqlite3_stmt *pStmt = 0;
+  sqlite3_int64 maxId;
   unsigned int v;
   int bOk, i;
   if( ++d->nSeek<d->nNextCheck ) return 0;
@@ -316,12 +322,10 @@ LineageCsr *lineage_cache_note_seek(LineageConn *c, int dir){
   }
   /* Loading costs about one seek per CACHE_SEEK_PER_EDGE edges; there are
   ** about as many edges as nodes in a lineage graph. */
-  if( sqlite3_prepare_v2(c->db, "SELECT max(node_id) FROM main.lineage_node",
-                         -1, &pStmt, 0)==SQLITE_OK
-   && sqlite3_step(pStmt)==SQLITE_ROW ){
-    maxId = sqlite3_column_int64(pStmt, 0);
+  if( max_node_id(c->db, &maxId)!=SQLITE_OK ){
+    d->nNextCheck = (sqlite3_int64)1 << 62;   /* not for this data */
+    return 0;
   }
-  sqlite3_finalize(pStmt);
   if( d->nSeek < maxId/CACHE_SEEK_PER_EDGE ){
     d->nNextCheck = maxId/CACHE_SEEK_PER_EDGE;
     return 0;
@@ -330,7 +334,7 @@ LineageCsr *lineage_cache_note_seek(LineageConn *c, int dir){
   ** for the same data (cache_sync) and is replaced. */
   cache_drop(c, 0);
   cache_drop(c, 1);
-  if( csr_load(c->db, c->limit, ap)!=SQLITE_OK || ap[0]==0 ){
+  if( csr_load(c->db, maxId, c->limit, ap)!=SQLITE_OK || ap[0]==0 ){
     d->nNextCheck = (sqlite3_int64)1 << 62;   /* not for this data */
     return 0;
   }

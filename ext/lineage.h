@@ -41,6 +41,8 @@ typedef struct Lx {
 void lx_init(Lx *x, sqlite3 *db, LineageConn *conn);
 /* For a SQL function whose user data is the LineageConn. */
 void lx_init_fn(Lx *x, sqlite3_context *ctx);
+/* A function argument as text, or NULL for SQL NULL. */
+const char *lx_arg_text(sqlite3_value *p);
 /* Give back a statement from lx_prepare (kept for reuse, or finalized). */
 void lx_finalize(Lx *x, sqlite3_stmt *pStmt);
 void lx_fail(Lx *x, const char *zFmt, ...);

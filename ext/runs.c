@@ -12,10 +12,6 @@
 #include "lineage.h"
 #include <string.h>
 
-static const char *text_arg(sqlite3_value *p){
-  return sqlite3_value_type(p)==SQLITE_NULL ? 0 : (const char*)sqlite3_value_text(p);
-}
-
 void lineage_check_options(Lx *x, sqlite3_value *pOpts, const char *zFunc,
                            const char *const *azAllowed){
   sqlite3_stmt *pStmt;
@@ -92,8 +88,8 @@ void lineage_fn_run_start(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   Lx x;
   LineageRef r;
   sqlite3_value *pOpts = argc>2 ? argv[2] : 0;
-  const char *zRun = text_arg(argv[0]);
-  const char *zJobType = argc>1 ? text_arg(argv[1]) : 0;
+  const char *zRun = lx_arg_text(argv[0]);
+  const char *zJobType = argc>1 ? lx_arg_text(argv[1]) : 0;
   char zGen[9];
   char *zOptProject = 0, *zName = 0, *zAuthor = 0, *zGroup = 0, *zConfig = 0;
   char *zStartedIn = 0, *zStarted = 0, *zRef = 0;
@@ -170,8 +166,8 @@ void lineage_fn_run_finish(sqlite3_context *ctx, int argc, sqlite3_value **argv)
   };
   Lx x;
   LineageNode run;
-  const char *zState = argc>1 ? text_arg(argv[1]) : 0;
-  const char *zAt = argc>2 ? text_arg(argv[2]) : 0;
+  const char *zState = argc>1 ? lx_arg_text(argv[1]) : 0;
+  const char *zAt = argc>2 ? lx_arg_text(argv[2]) : 0;
   char *zFinished = 0, *zRef = 0;
   int i;
 
@@ -186,7 +182,7 @@ void lineage_fn_run_finish(sqlite3_context *ctx, int argc, sqlite3_value **argv)
   zFinished = lx_time(&x, zAt, "finished_at");
   lx_begin(&x, "run_finish");
   lineage_schema_check(&x);
-  lineage_resolve_run(&x, text_arg(argv[0]), &run);
+  lineage_resolve_run(&x, lx_arg_text(argv[0]), &run);
   if( x.rc==SQLITE_OK && lx_int(&x, 0, "SELECT julianday(?1) < "
         "julianday(started_at) FROM lineage_run WHERE node_id=?2", "ti",
         zFinished, run.id) ){
@@ -215,7 +211,7 @@ void lineage_fn_run_finish(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 void lineage_fn_use_artifact(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   Lx x;
   LineageNode run, ver;
-  const char *zType = argc>2 ? text_arg(argv[2]) : 0;
+  const char *zType = argc>2 ? lx_arg_text(argv[2]) : 0;
   char *zRef = 0;
 
   memset(&run, 0, sizeof(run));
@@ -227,8 +223,8 @@ void lineage_fn_use_artifact(sqlite3_context *ctx, int argc, sqlite3_value **arg
   if( zType ) lineage_check_type(&x, zType);
   lx_begin(&x, "use_artifact");
   lineage_schema_check(&x);
-  lineage_resolve_run(&x, text_arg(argv[0]), &run);
-  lineage_resolve_version(&x, text_arg(argv[1]), run.zProject, &ver);
+  lineage_resolve_run(&x, lx_arg_text(argv[0]), &run);
+  lineage_resolve_version(&x, lx_arg_text(argv[1]), run.zProject, &ver);
   if( x.rc==SQLITE_OK && strcmp(ver.zState, "deleted")==0 ){
     lx_fail(&x, "artifact '%s:v%lld' in project '%s' is deleted", ver.zName,
             ver.version, ver.zProject);

@@ -17,6 +17,10 @@ void lx_init(Lx *x, sqlite3 *db, LineageConn *conn){
   x->conn = conn;
 }
 
+const char *lx_arg_text(sqlite3_value *p){
+  return sqlite3_value_type(p)==SQLITE_NULL ? 0 : (const char*)sqlite3_value_text(p);
+}
+
 void lx_init_fn(Lx *x, sqlite3_context *ctx){
   lx_init(x, sqlite3_context_db_handle(ctx), (LineageConn*)sqlite3_user_data(ctx));
 }

@@ -217,9 +217,8 @@ int lineage_walker_start(LineageWalker *w, sqlite3_int64 id,
 
 /* Start reading the neighbours of queue[iExpand]; 0 if it has none to read
 ** (a depth limit). */
-static int walker_begin_node(LineageWalker *w, int *pRc){
+static int walker_begin_node(LineageWalker *w){
   const LineageVisit *v = &w->aQueue[w->iExpand++];
-  *pRc = SQLITE_OK;
   if( w->maxDepth>=0 && (sqlite3_int64)v->depth>=w->maxDepth ) return 0;
   if( w->pCsr==0 && w->conn ){
     w->pCsr = lineage_cache_note_seek(w->conn, w->dir);
@@ -242,7 +241,7 @@ int lineage_walker_step(LineageWalker *w){
   int rc;
   if( !w->bExpanding ){
     if( w->iExpand>=w->nQueue ) return SQLITE_DONE;
-    if( !walker_begin_node(w, &rc) ) return rc;
+    if( !walker_begin_node(w) ) return SQLITE_OK;
   }
   iParent = w->iExpand;              /* queue index + 1 of the node */
   depth = w->aQueue[iParent-1].depth + 1;
