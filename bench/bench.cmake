@@ -8,8 +8,8 @@
 # docs/performance.png; ctest runs it at 10k nodes in --check mode.
 # ext/md5.c is compiled in (as part of an application: SQLITE_CORE) for the
 # digests the bulk path writes.
-add_executable(lineage_bench bench/lineage_bench.c bench/generate.c ext/md5.c
-               "${SCHEMA_H}")
+add_executable(lineage_bench bench/lineage_bench.c bench/generate.c ext/md5.c)
+add_dependencies(lineage_bench lineage_schema_h)
 target_include_directories(lineage_bench PRIVATE bench ext
                            "${CMAKE_BINARY_DIR}/generated" ${SQLite3_INCLUDE_DIRS})
 target_compile_definitions(lineage_bench PRIVATE SQLITE_CORE
