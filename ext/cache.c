@@ -6,20 +6,25 @@
 **   SELECT lineage_cache(64<<20);      -- at most 64 MiB
 **
 ** An index seek per node costs more than ten times what reading one edge in
-** a full scan costs. So each connection counts the seeks its walks make,
-** per direction, and once they add up to about the cost of loading every
-** edge (a sixteenth of the edges: a ski-rental rule, never far worse than
-** the better choice) it loads the edges into memory as compressed sparse
-** rows (CSR), both directions from one scan of the smallest index that
-** holds (src,dst), sorted by counting. Later walks, and the rest of the walk
-** that triggered the load, read neighbours from memory. The memory is
-** bounded (lineage_cache(N) bytes, default 128 MiB; 0 turns the cache off).
+** a range scan costs. So the node ids are cut into blocks of LINEAGE_BLOCK
+** ids, and each connection counts, per direction and per block, the seeks
+** its walks make into the block. Once they add up to about the cost of
+** loading the block's edges (a sixteenth of its edges: a ski-rental rule,
+** never far worse than the better choice) the block is loaded with one
+** range scan of the index the seeks use, into compressed sparse rows (CSR):
+** later walks, and the rest of the walk that triggered the load, read those
+** nodes' neighbours from memory, in the order the seek gives. Lineage is
+** recorded in order, so a walk's nodes sit in few blocks: a walk over 1% of
+** a large graph loads about 1% of its edges, and a walk over all of it
+** loads every block. The memory is bounded (lineage_cache(N) bytes, default
+** 128 MiB, both directions; 0 turns the cache off).
 **
 ** Never stale: a snapshot is tagged with SQLite's data version of main
 ** (SQLITE_FCNTL_DATA_VERSION), which changes with every commit, by this
 ** connection or any other. Inside a write transaction the cache is neither
-** used nor built, so uncommitted (or rolled back) changes never enter it.
-** A walk holds a reference to the snapshot it started with.
+** used nor loaded, so uncommitted (or rolled back) changes never enter it.
+** A walk holds a reference to the snapshot it started with, and a block is
+** only loaded into the snapshot of the data the connection sees.
 **
 ** The connection state also keeps the writers' prepared statements, so that
 ** log_artifact in a loop prepares nothing. SQLite's sqlite3_close() refuses
@@ -32,23 +37,25 @@
 #include <string.h>
 
 #define CACHE_DEFAULT_LIMIT  ((sqlite3_int64)128 << 20)
-#define CACHE_FIRST_CHECK    64     /* seeks before the first look at size */
-#define CACHE_SEEK_PER_EDGE 16      /* an edge loaded costs 1/16 of a seek */
+#define CACHE_SEEK_PER_EDGE 8       /* an edge loaded costs ~1/5 of a seek */
+#define CACHE_SEEK_MIN       8      /* seeks into a block before any load */
+#define CACHE_NEVER 0xffffffffu     /* aSeek: this block is not loaded */
 #define CACHE_STMT_MAX      64      /* writers' statements kept */
 
 struct LineageConn {
   int nRef;
   sqlite3 *db;
   sqlite3_int64 limit;          /* bytes; 0: no cache */
-  sqlite3_int64 nBuild;         /* loads so far, for lineage_cache() */
+  sqlite3_int64 nBuild;         /* blocks loaded so far, for lineage_cache() */
   LineageModAux aAux[2];        /* pAux of the modules, one per direction */
   struct CacheDir {
     LineageCsr *pCsr;           /* the snapshot, or NULL */
-    unsigned int version;       /* data version of pCsr and of the counts */
-    int bCounting;              /* version is set */
-    sqlite3_int64 nSeek;        /* seeks since the data last changed */
-    sqlite3_int64 nNextCheck;   /* look again when nSeek reaches this */
+    int bNone;                  /* no snapshot can be made for noneVersion */
+    unsigned int noneVersion;
   } aDir[2];
+  unsigned int *aScratch;       /* neighbours of the block being loaded */
+  unsigned int nScratch;
+  unsigned int aCount[LINEAGE_BLOCK+1];  /* its offsets, being counted */
   int nVtab;                    /* walk tables connected now */
   int nStmt;
   struct CacheStmt {
@@ -69,7 +76,6 @@ LineageConn *lineage_conn_new(sqlite3 *db){
   for(i=0; i<2; i++){
     c->aAux[i].conn = c;
     c->aAux[i].dir = i;
-    c->aDir[i].nNextCheck = CACHE_FIRST_CHECK;
   }
   return c;
 }
@@ -78,8 +84,10 @@ void lineage_conn_ref(LineageConn *c){ c->nRef++; }
 
 void lineage_csr_release(LineageCsr *p){
   if( p && --p->nRef==0 ){
-    sqlite3_free(p->aOff);
-    sqlite3_free(p->aNbr);
+    unsigned int i;
+    for(i=0; i<p->nBlock; i++) sqlite3_free(p->apBlock[i]);
+    sqlite3_free(p->apBlock);
+    sqlite3_free(p->aSeek);
     sqlite3_free(p);
   }
 }
@@ -152,6 +160,7 @@ void lineage_conn_unref(void *p){
     lineage_conn_flush(c);
     cache_drop(c, 0);
     cache_drop(c, 1);
+    sqlite3_free(c->aScratch);
     sqlite3_free(c);
   }
 }
@@ -177,59 +186,6 @@ static unsigned int data_version(LineageConn *c, int *pbOk){
   return v;
 }
 
-/* Forget what was counted or cached for other data than version v. */
-static void cache_sync(LineageConn *c, int dir, unsigned int v){
-  struct CacheDir *d = &c->aDir[dir];
-  if( d->bCounting && d->version==v ) return;
-  cache_drop(c, dir);
-  d->version = v;
-  d->bCounting = 1;
-  d->nSeek = 0;
-  d->nNextCheck = CACHE_FIRST_CHECK;
-}
-
-LineageCsr *lineage_cache_get(LineageConn *c, int dir){
-  int bOk;
-  unsigned int v = data_version(c, &bOk);
-  if( !bOk ) return 0;
-  cache_sync(c, dir, v);
-  if( c->aDir[dir].pCsr ) c->aDir[dir].pCsr->nRef++;
-  return c->aDir[dir].pCsr;
-}
-
-/* A snapshot with room for nNode offsets and nEdge neighbours. */
-static LineageCsr *csr_new(unsigned int nNode, unsigned int nEdge){
-  LineageCsr *p = sqlite3_malloc(sizeof(*p));
-  if( p==0 ) return 0;
-  memset(p, 0, sizeof(*p));
-  p->nRef = 1;
-  p->nNode = nNode;
-  p->aOff = sqlite3_malloc64(sizeof(unsigned int)*((sqlite3_uint64)nNode+1));
-  p->aNbr = sqlite3_malloc64(sizeof(unsigned int)*((sqlite3_uint64)nEdge+1));
-  p->nByte = sizeof(*p) + sizeof(unsigned int)*((sqlite3_int64)nNode+nEdge+2);
-  if( p->aOff==0 || p->aNbr==0 ){
-    lineage_csr_release(p);
-    return 0;
-  }
-  return p;
-}
-
-/* Counting sort: the neighbours aTo[i] of each aFrom[i]. The edges come in
-** index order ((src,dst) or (dst,src)), so each node's neighbours land in
-** ascending order in both directions, as an index seek returns them. */
-static void csr_fill(LineageCsr *p, const unsigned int *aFrom,
-                     const unsigned int *aTo, unsigned int nEdge){
-  unsigned int i, sum = 0;
-  memset(p->aOff, 0, sizeof(unsigned int)*((size_t)p->nNode+1));
-  for(i=0; i<nEdge; i++) p->aOff[aFrom[i]+1]++;
-  for(i=0; i<=p->nNode; i++){ sum += p->aOff[i]; p->aOff[i] = sum; }
-  /* aOff[v] is now the start of v's row; advance it while filling, then
-  ** shift back. */
-  for(i=0; i<nEdge; i++) p->aNbr[p->aOff[aFrom[i]]++] = aTo[i];
-  for(i=p->nNode; i>0; i--) p->aOff[i] = p->aOff[i-1];
-  p->aOff[0] = 0;
-}
-
 /* The highest node_id (-1 when there are none) into *pMaxId. */
 static int max_node_id(sqlite3 *db, sqlite3_int64 *pMaxId){
   sqlite3_stmt *pStmt = 0;
@@ -244,111 +200,202 @@ static int max_node_id(sqlite3 *db, sqlite3_int64 *pMaxId){
   return rc;
 }
 
-/* Load every edge, both directions at once, from one scan of the smallest
-** index that holds (src,dst); node ids go up to maxId. Fills
-** apOut[LINEAGE_UPSTREAM/DOWNSTREAM]; returns SQLITE_OK with both NULL when
-** they would not fit in nBudget bytes or the ids are not dense (the walks
-** then go on with seeks). */
-static int csr_load(sqlite3 *db, sqlite3_int64 maxId, sqlite3_int64 nBudget,
-                    LineageCsr **apOut){
-  sqlite3_stmt *pStmt = 0;
-  sqlite3_int64 nNeed;
-  unsigned int *aSrc = 0, *aDst = 0;
-  unsigned int nAlloc = 0, nEdge = 0;
-  int rc;
-
-  apOut[0] = apOut[1] = 0;
-  /* Two rows of offsets must fit, and ids must fit the 32-bit rows. */
-  if( maxId<0 || maxId>=0x7ffffffe
-   || 2*(maxId+2)*(sqlite3_int64)sizeof(unsigned int)>nBudget ) return SQLITE_OK;
-
-  rc = sqlite3_prepare_v2(db, "SELECT src, dst FROM main.lineage_edge", -1,
-                          &pStmt, 0);
-  while( rc==SQLITE_OK && (rc = sqlite3_step(pStmt))==SQLITE_ROW ){
-    sqlite3_int64 a = sqlite3_column_int64(pStmt, 0);
-    sqlite3_int64 b = sqlite3_column_int64(pStmt, 1);
-    rc = SQLITE_OK;
-    if( a<0 || a>maxId || b<0 || b>maxId ) break;      /* not dense */
-    if( nEdge==nAlloc ){
-      unsigned int nNew = nAlloc ? nAlloc*2 : 4096;
-      unsigned int *a1, *a2;
-      /* Both directions' offsets and neighbours, and these two arrays. */
-      nNeed = (2*(maxId+2) + 4*(sqlite3_int64)nNew)*(sqlite3_int64)sizeof(unsigned int);
-      if( nNew<=nAlloc || nNeed>nBudget ) break;       /* over the budget */
-      a1 = sqlite3_realloc64(aSrc, sizeof(unsigned int)*(sqlite3_uint64)nNew);
-      if( a1 ) aSrc = a1;
-      a2 = a1 ? sqlite3_realloc64(aDst, sizeof(unsigned int)*(sqlite3_uint64)nNew) : 0;
-      if( a2 ) aDst = a2;
-      if( a1==0 || a2==0 ){ rc = SQLITE_NOMEM; break; }
-      nAlloc = nNew;
-    }
-    aSrc[nEdge] = (unsigned int)a;
-    aDst[nEdge] = (unsigned int)b;
-    nEdge++;
-  }
-  sqlite3_finalize(pStmt);
-  if( rc==SQLITE_DONE ){
-    apOut[LINEAGE_UPSTREAM] = csr_new((unsigned int)maxId+1, nEdge);
-    apOut[LINEAGE_DOWNSTREAM] = csr_new((unsigned int)maxId+1, nEdge);
-    if( apOut[0] && apOut[1] ){
-      csr_fill(apOut[LINEAGE_UPSTREAM], aDst, aSrc, nEdge);
-      csr_fill(apOut[LINEAGE_DOWNSTREAM], aSrc, aDst, nEdge);
-      rc = SQLITE_OK;
-    }else{
-      rc = SQLITE_NOMEM;
-    }
-  }
-  if( rc!=SQLITE_OK ){
-    lineage_csr_release(apOut[0]);
-    lineage_csr_release(apOut[1]);
-    apOut[0] = apOut[1] = 0;
-  }
-  sqlite3_free(aSrc);
-  sqlite3_free(aDst);
-  return rc==SQLITE_NOMEM ? rc : SQLITE_OK;
+static sqlite3_int64 cache_bytes(LineageConn *c){
+  return (c->aDir[0].pCsr ? c->aDir[0].pCsr->nByte : 0)
+       + (c->aDir[1].pCsr ? c->aDir[1].pCsr->nByte : 0);
 }
 
-LineageCsr *lineage_cache_note_seek(LineageConn *c, int dir){
+/* An empty snapshot of direction dir for data version v, covering the ids
+** up to the highest node_id, or fewer when the arrays of that many blocks
+** would take more than a quarter of the limit (ids beyond are seeks). NULL
+** when not even one block would fit. */
+static LineageCsr *csr_new(LineageConn *c, int dir, unsigned int v){
+  LineageCsr *p;
+  sqlite3_int64 maxId, nBlock, nMax;
+  if( max_node_id(c->db, &maxId)!=SQLITE_OK || maxId<0 ) return 0;
+  nBlock = (maxId >> LINEAGE_BLOCK_BITS) + 1;
+  nMax = c->limit/4/(sqlite3_int64)(sizeof(LineageBlock*)+sizeof(unsigned int));
+  if( nMax > ((sqlite3_int64)0xffffffff >> LINEAGE_BLOCK_BITS) ){
+    nMax = (sqlite3_int64)0xffffffff >> LINEAGE_BLOCK_BITS;
+  }
+  if( nBlock>nMax ) nBlock = nMax;
+  if( nBlock<=0 ) return 0;
+  p = sqlite3_malloc(sizeof(*p));
+  if( p==0 ) return 0;
+  memset(p, 0, sizeof(*p));
+  p->nRef = 1;
+  p->version = v;
+  p->dir = dir;
+  p->nBlock = (unsigned int)nBlock;
+  p->nNode = (unsigned int)(nBlock << LINEAGE_BLOCK_BITS);
+  p->apBlock = sqlite3_malloc64(sizeof(LineageBlock*)*(sqlite3_uint64)nBlock);
+  p->aSeek = sqlite3_malloc64(sizeof(unsigned int)*(sqlite3_uint64)nBlock);
+  p->nByte = sizeof(*p)
+           + (sizeof(LineageBlock*)+sizeof(unsigned int))*nBlock;
+  if( p->apBlock==0 || p->aSeek==0
+   || p->nByte + (sqlite3_int64)sizeof(LineageBlock) + cache_bytes(c) > c->limit ){
+    p->nBlock = 0;
+    lineage_csr_release(p);
+    return 0;
+  }
+  memset(p->apBlock, 0, sizeof(LineageBlock*)*(size_t)nBlock);
+  memset(p->aSeek, 0, sizeof(unsigned int)*(size_t)nBlock);
+  return p;
+}
+
+LineageCsr *lineage_cache_get(LineageConn *c, int dir){
   struct CacheDir *d = &c->aDir[dir];
-  LineageCsr *ap[2];
-  sqlite3_int64 maxId;
-  unsigned int v;
-  int bOk, i;
-  if( ++d->nSeek<d->nNextCheck ) return 0;
-  v = data_version(c, &bOk);
-  if( !bOk || !d->bCounting || d->version!=v ){
-    d->nNextCheck = d->nSeek*2;          /* not now; look again later */
-    return 0;
+  int bOk;
+  unsigned int v = data_version(c, &bOk);
+  if( !bOk ) return 0;
+  if( d->pCsr && d->pCsr->version!=v ) cache_drop(c, dir);
+  if( d->pCsr==0 ){
+    if( d->bNone && d->noneVersion==v ) return 0;
+    d->pCsr = csr_new(c, dir, v);
+    if( d->pCsr==0 ){
+      d->bNone = 1;              /* not again for this data */
+      d->noneVersion = v;
+      return 0;
+    }
   }
-  /* Loading costs about one seek per CACHE_SEEK_PER_EDGE edges; there are
-  ** about as many edges as nodes in a lineage graph. */
-  if( max_node_id(c->db, &maxId)!=SQLITE_OK ){
-    d->nNextCheck = (sqlite3_int64)1 << 62;   /* not for this data */
-    return 0;
-  }
-  if( d->nSeek < maxId/CACHE_SEEK_PER_EDGE ){
-    d->nNextCheck = maxId/CACHE_SEEK_PER_EDGE;
-    return 0;
-  }
-  /* Both directions load together: the other one's snapshot, if any, is
-  ** for the same data (cache_sync) and is replaced. */
-  cache_drop(c, 0);
-  cache_drop(c, 1);
-  if( csr_load(c->db, maxId, c->limit, ap)!=SQLITE_OK || ap[0]==0 ){
-    d->nNextCheck = (sqlite3_int64)1 << 62;   /* not for this data */
-    return 0;
-  }
-  for(i=0; i<2; i++){
-    cache_sync(c, i, v);
-    c->aDir[i].pCsr = ap[i];
-  }
-  c->nBuild++;
   d->pCsr->nRef++;
   return d->pCsr;
 }
 
-/* lineage_cache([limit]): set the limit in bytes (0: off), report the state
-** as JSON: limit, bytes held per direction, loads so far. */
+/* What lineage_cache_fill() fills: handed to it with sqlite3_bind_pointer,
+** so that only this file's statement can pass it. */
+#define CACHE_FILL_TYPE "lineage-cache-fill"
+typedef struct BlockFill {
+  LineageConn *c;
+  sqlite3_int64 lo;            /* the block's first id */
+  sqlite3_int64 nRoom;         /* bytes left under the limit */
+  sqlite3_int64 lastKey, lastNbr;
+  unsigned int n;              /* neighbours in c->aScratch */
+  int bBad;                    /* not loadable (see block_load) */
+} BlockFill;
+
+/* Append neighbour m of node key to the block being filled. */
+static void fill_push(BlockFill *f, sqlite3_int64 key, sqlite3_int64 m){
+  LineageConn *c = f->c;
+  /* The rows must come in index order: the order a seek gives. */
+  if( key<f->lo || key>=f->lo+LINEAGE_BLOCK || key<f->lastKey
+   || (key==f->lastKey && m<=f->lastNbr)
+   || m<0 || m>0xfffffffe || (sqlite3_int64)f->n*4>=f->nRoom ){
+    f->bBad = 1;
+    return;
+  }
+  if( f->n==c->nScratch ){
+    unsigned int nNew = c->nScratch ? c->nScratch*2 : 4096;
+    unsigned int *a = nNew>c->nScratch ? sqlite3_realloc64(c->aScratch,
+                         sizeof(unsigned int)*(sqlite3_uint64)nNew) : 0;
+    if( a==0 ){ f->bBad = 1; return; }
+    c->aScratch = a;
+    c->nScratch = nNew;
+  }
+  c->aScratch[f->n++] = (unsigned int)m;
+  c->aCount[key - f->lo + 1]++;
+  f->lastKey = key;
+  f->lastNbr = m;
+}
+
+/* lineage_cache_fill(fill, key, neighbour): an aggregate the block loader
+** runs over its range scan, so that each edge costs an aggregate step
+** inside SQLite's own loop rather than a sqlite3_step() and two column
+** reads. Called from user SQL, it has no fill to fill and says so. */
+static void cache_fill_step(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  BlockFill *f = (BlockFill*)sqlite3_value_pointer(argv[0], CACHE_FILL_TYPE);
+  (void)argc;
+  if( f==0 ){
+    sqlite3_result_error(ctx, "lineage: lineage_cache_fill() is internal "
+                         "to the walks' cache", -1);
+    return;
+  }
+  if( !f->bBad ){
+    fill_push(f, sqlite3_value_int64(argv[1]), sqlite3_value_int64(argv[2]));
+  }
+}
+static void cache_fill_final(sqlite3_context *ctx){ (void)ctx; }
+
+int lineage_register_cache_fill(sqlite3 *db){
+  return sqlite3_create_function_v2(db, "lineage_cache_fill", 3,
+      SQLITE_UTF8|SQLITE_DIRECTONLY, 0, 0, cache_fill_step, cache_fill_final, 0);
+}
+
+/* Load block iBlock of snapshot p with one range scan of the index the
+** seeks use, in its order. NULL when its edges do not fit in what is left
+** of the limit, a neighbour id does not fit in 32 bits, or on an error (the
+** walks then go on with seeks, which see the same edges). */
+static LineageBlock *block_load(LineageConn *c, LineageCsr *p,
+                                unsigned int iBlock){
+  static const char *azSql[2] = {
+    "SELECT lineage_cache_fill(?3, dst, src) FROM main.lineage_edge "
+    "WHERE dst>=?1 AND dst<?2",                           /* upstream */
+    "SELECT lineage_cache_fill(?3, src, dst) FROM main.lineage_edge "
+    "WHERE src>=?1 AND src<?2",                           /* downstream */
+  };
+  BlockFill f;
+  sqlite3_stmt *pStmt;
+  LineageBlock *b = 0;
+  unsigned int i, sum = 0;
+  int rc;
+
+  memset(&f, 0, sizeof(f));
+  f.c = c;
+  f.lo = (sqlite3_int64)iBlock << LINEAGE_BLOCK_BITS;
+  f.nRoom = c->limit - cache_bytes(c) - (sqlite3_int64)sizeof(LineageBlock);
+  f.lastKey = f.lo;
+  f.lastNbr = -1;
+  pStmt = lineage_conn_stmt(c, azSql[p->dir], &rc);
+  if( pStmt==0 ) return 0;
+  memset(c->aCount, 0, sizeof(c->aCount));
+  sqlite3_bind_int64(pStmt, 1, f.lo);
+  sqlite3_bind_int64(pStmt, 2, f.lo + LINEAGE_BLOCK);
+  sqlite3_bind_pointer(pStmt, 3, &f, CACHE_FILL_TYPE, 0);
+  rc = sqlite3_step(pStmt);
+  lineage_conn_stmt_done(c, pStmt);
+  if( rc!=SQLITE_ROW || f.bBad ) return 0;
+  b = sqlite3_malloc64(sizeof(LineageBlock)
+                       + sizeof(unsigned int)*(sqlite3_uint64)f.n);
+  if( b==0 ) return 0;
+  for(i=0; i<=LINEAGE_BLOCK; i++){ sum += c->aCount[i]; b->aOff[i] = sum; }
+  b->nNbr = f.n;
+  if( f.n ) memcpy(b->aNbr, c->aScratch, sizeof(unsigned int)*f.n);
+  p->nByte += sizeof(LineageBlock) + sizeof(unsigned int)*(sqlite3_int64)f.n;
+  p->nEdge += f.n;
+  p->nLoaded++;
+  c->nBuild++;
+  return b;
+}
+
+const LineageBlock *lineage_cache_block(LineageConn *c, LineageCsr *p,
+                                        sqlite3_int64 id){
+  unsigned int iBlock, nAt;
+  int bOk;
+  if( id<0 || id>=(sqlite3_int64)p->nNode ) return 0;
+  iBlock = (unsigned int)(id >> LINEAGE_BLOCK_BITS);
+  if( p->apBlock[iBlock] ) return p->apBlock[iBlock];
+  if( p->aSeek[iBlock]==CACHE_NEVER ) return 0;
+  /* A block costs about its edges / CACHE_SEEK_PER_EDGE seeks to load; its
+  ** edges are estimated from the blocks loaded so far (one per id at first,
+  ** about what lineage graphs have). */
+  nAt = (unsigned int)((LINEAGE_BLOCK + p->nEdge) / (p->nLoaded+1)
+                       / CACHE_SEEK_PER_EDGE);
+  if( nAt<CACHE_SEEK_MIN ) nAt = CACHE_SEEK_MIN;
+  if( ++p->aSeek[iBlock]<nAt ) return 0;
+  /* Only into the snapshot of the data this connection sees now. */
+  if( data_version(c, &bOk)!=p->version || !bOk
+   || c->aDir[p->dir].pCsr!=p ){
+    p->aSeek[iBlock] = 0;
+    return 0;
+  }
+  p->apBlock[iBlock] = block_load(c, p, iBlock);
+  if( p->apBlock[iBlock]==0 ) p->aSeek[iBlock] = CACHE_NEVER;
+  return p->apBlock[iBlock];
+}
+
+/* lineage_cache([limit]): set the limit in bytes (0: off; either way the
+** cache is emptied), report the state as JSON: limit, bytes held per
+** direction, blocks loaded so far. */
 void lineage_fn_cache(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   LineageConn *c = (LineageConn*)sqlite3_user_data(ctx);
   char *z;
@@ -362,13 +409,11 @@ void lineage_fn_cache(sqlite3_context *ctx, int argc, sqlite3_value **argv){
       sqlite3_free(zErr);
       return;
     }
+    /* A new limit starts the cache afresh. */
     c->limit = sqlite3_value_int64(argv[0]);
-    if( c->limit==0 || (c->aDir[0].pCsr ? c->aDir[0].pCsr->nByte : 0)
-                     + (c->aDir[1].pCsr ? c->aDir[1].pCsr->nByte : 0)>c->limit ){
-      cache_drop(c, 0);
-      cache_drop(c, 1);
-    }
-    c->aDir[0].bCounting = c->aDir[1].bCounting = 0;
+    cache_drop(c, 0);
+    cache_drop(c, 1);
+    c->aDir[0].bNone = c->aDir[1].bNone = 0;
   }
   z = sqlite3_mprintf("{\"limit\":%lld,\"upstream_bytes\":%lld,"
       "\"downstream_bytes\":%lld,\"loads\":%lld}", c->limit,

@@ -121,6 +121,13 @@ int sqlite3_lineage_init(sqlite3 *db, char **pzErrMsg,
                                   "lineage_cache: %s", sqlite3_errmsg(db));
     }
   }
+  if( rc==SQLITE_OK ){
+    rc = lineage_register_cache_fill(db);
+    if( rc!=SQLITE_OK && pzErrMsg ){
+      *pzErrMsg = sqlite3_mprintf("lineage: cannot register function "
+                                  "lineage_cache_fill: %s", sqlite3_errmsg(db));
+    }
+  }
   for(i=0; rc==SQLITE_OK && i<sizeof(aModule)/sizeof(aModule[0]); i++){
     lineage_conn_ref(conn);
     rc = sqlite3_create_module_v2(db, aModule[i].zName, aModule[i].pModule,

@@ -185,15 +185,33 @@ void lineage_check_options(Lx *x, sqlite3_value *pOpts, const char *zFunc,
 #define LINEAGE_UPSTREAM   0   /* dst -> src: where a node came from */
 #define LINEAGE_DOWNSTREAM 1   /* src -> dst: what was made from it */
 
-/* One direction's edges in memory (compressed sparse rows): the neighbours
-** of node v are aNbr[aOff[v] .. aOff[v+1]), in the order an index seek gives.
+/* Node ids per block of the adjacency cache: a block is loaded from one
+** range scan, once the walks' index seeks into it have cost about as much. */
+#define LINEAGE_BLOCK_BITS 10
+#define LINEAGE_BLOCK      (1u << LINEAGE_BLOCK_BITS)
+
+/* One block of one direction's edges in memory (compressed sparse rows):
+** the neighbours of node (block's first id + i) are aNbr[aOff[i] ..
+** aOff[i+1]), in the order an index seek gives. */
+typedef struct LineageBlock {
+  unsigned int aOff[LINEAGE_BLOCK+1];
+  unsigned int nNbr;
+  unsigned int aNbr[1];      /* nNbr of them: allocated to size */
+} LineageBlock;
+
+/* One direction's cache for one data version: the blocks loaded so far.
 ** Reference counted: a walk keeps the snapshot it started with. */
 typedef struct LineageCsr {
   int nRef;
-  unsigned int nNode;        /* node ids 0 .. nNode-1 are covered */
-  unsigned int *aOff;        /* nNode+1 offsets into aNbr */
-  unsigned int *aNbr;
-  sqlite3_int64 nByte;
+  unsigned int version;      /* SQLite's data version of main it holds */
+  int dir;
+  unsigned int nNode;        /* ids 0 .. nNode-1 can be cached */
+  unsigned int nBlock;
+  LineageBlock **apBlock;    /* nBlock; NULL: not loaded */
+  unsigned int *aSeek;       /* seeks into each block not loaded */
+  sqlite3_int64 nByte;       /* memory held: the arrays and the blocks */
+  sqlite3_int64 nEdge;       /* edges in the loaded blocks */
+  sqlite3_int64 nLoaded;     /* blocks loaded */
 } LineageCsr;
 
 /* The pAux of the walk modules: the connection and the direction. */
@@ -207,13 +225,15 @@ void lineage_conn_ref(LineageConn *c);
 void lineage_conn_unref(void *c);           /* an xDestroy */
 LineageModAux *lineage_conn_aux(LineageConn *c, int dir);
 void lineage_aux_unref(void *pAux);         /* the modules' xDestroy */
-/* The cached adjacency of dir if it is valid for the data the connection
-** sees now, with a reference for the caller; else NULL. */
+/* The cache of direction dir for the data the connection sees now, with a
+** reference for the caller; NULL when it may not be used (turned off,
+** inside a write transaction). */
 LineageCsr *lineage_cache_get(LineageConn *c, int dir);
-/* Count one index seek in direction dir. Once the seeks since the data last
-** changed cost about what loading every edge would, loads them: returns the
-** new snapshot (with a reference for the caller), or NULL. */
-LineageCsr *lineage_cache_note_seek(LineageConn *c, int dir);
+/* The loaded block holding node id's neighbours, or NULL: then the caller
+** seeks, and the seek is counted; once a block's seeks have cost about
+** what loading it costs, it is loaded (and returned). */
+const LineageBlock *lineage_cache_block(LineageConn *c, LineageCsr *p,
+                                        sqlite3_int64 id);
 void lineage_csr_release(LineageCsr *p);
 /* The writers' statement cache: a statement for the SQL literal zSql (kept
 ** for reuse when possible), given back with lineage_conn_stmt_done. */
@@ -222,6 +242,8 @@ void lineage_conn_stmt_done(LineageConn *c, sqlite3_stmt *pStmt);
 /* A walk table was connected (+1) or disconnected (-1). */
 void lineage_conn_vtab(LineageConn *c, int nDelta);
 void lineage_fn_cache(sqlite3_context*, int, sqlite3_value**);
+/* Register lineage_cache_fill(), the block loader's internal aggregate. */
+int lineage_register_cache_fill(sqlite3 *db);
 
 /* ---- walker.c: breadth-first search ------------------------------------ */
 
@@ -235,9 +257,9 @@ typedef struct LineageVisit {
 
 /* A breadth-first walk: the queue of discovered nodes and a visited set.
 ** The visited set is a hash set over the queue (open addressing; a slot
-** holds a queue index + 1, 0 if empty), or, once a walk over the in-memory
-** adjacency (ids then known to be dense) has reached 1/32 of the graph, a
-** bitmap over node ids. */
+** holds a queue index + 1, 0 if empty), or, once a walk with the cache
+** (which knows the range of ids) has reached 1/32 of that range, a bitmap
+** over node ids. */
 typedef struct LineageWalker {
   LineageVisit *aQueue;
   unsigned int nQueue, nAlloc;
@@ -250,12 +272,14 @@ typedef struct LineageWalker {
   unsigned int nBitmapAt;     /* switch to aBit when the queue is this long */
   unsigned int iExpand;       /* queue[iExpand] is the next node to expand */
   int bExpanding;             /* queue[iExpand-1]'s neighbours are being read */
-  unsigned int iNbr, iNbrEnd; /* with pCsr: the neighbours left to read */
+  int bFromMemory;            /* the node's neighbours come from a block */
+  const unsigned int *aNbr;   /* then: aNbr[iNbr .. iNbrEnd) are left */
+  unsigned int iNbr, iNbrEnd;
   sqlite3_int64 maxDepth;     /* deepest depth to discover; -1: no limit */
   sqlite3_stmt *pNeighbors;   /* one index seek: a node's neighbours */
   LineageConn *conn;          /* owner of the adjacency cache */
   int dir;
-  LineageCsr *pCsr;           /* the in-memory adjacency, when cached */
+  LineageCsr *pCsr;           /* the adjacency cache, when usable */
 } LineageWalker;
 
 /* Prepare the neighbour query for dir; the walker starts empty. */

@@ -11,14 +11,14 @@
 **
 ** Neighbours come from ONE prepared index seek per node (lineage_edge's
 ** primary key (src,dst) downstream, its index (dst,src) upstream), or, once
-** the connection has loaded the edges into memory (cache.c), from the
-** compressed rows there: the same neighbours in the same order. With the
-** in-memory edges, ids are dense and the visited set is a bitmap over them;
-** otherwise it is a hash set over the queue. Resetting either for the next
-** walk costs the size of the last walk, not of the graph. Nothing here
-** recurses: a chain a million nodes deep is a million steps and no stack.
-** Memory: 16-20 bytes a node in the queue plus 6-12 bytes of hash slots
-** (or, for walks over 1/32 of a cached graph, a bit per node of the graph).
+** the connection has loaded the block of ids holding the node (cache.c),
+** from the compressed rows there: the same neighbours in the same order.
+** The visited set is a hash set over the queue; with the cache, which knows
+** the range of ids, a walk over 1/32 of them switches to a bitmap. Resetting
+** either for the next walk costs the size of the last walk, not of the
+** graph. Nothing here recurses: a chain a million nodes deep is a million
+** steps and no stack. Memory: 16-20 bytes a node in the queue plus 6-12
+** bytes of hash slots (or, for walks over 1/32 of the ids, a bit per id).
 */
 #include "lineage.h"
 #include <string.h>
@@ -80,13 +80,26 @@ static int walker_bits(LineageWalker *w, sqlite3_int64 nId){
   return SQLITE_OK;
 }
 
-/* Switch the visited set to a bitmap over ids below nId. */
+/* Clear the bits of the queued ids: O(walk), not O(graph). */
+static void walker_clear_bits(LineageWalker *w){
+  unsigned int i;
+  for(i=0; i<w->nQueue; i++){
+    sqlite3_int64 id = w->aQueue[i].id;
+    if( id>=0 && id<w->nBit ) w->aBit[id>>3] = 0;
+  }
+}
+
+/* Switch the visited set to a bitmap over ids below nId; it stays a hash
+** set if a queued id is outside that range. */
 static int walker_use_bitmap(LineageWalker *w, sqlite3_int64 nId){
   unsigned int i;
+  w->nBitmapAt = 0xffffffff;         /* one try per walk */
+  for(i=0; i<w->nQueue; i++){
+    if( w->aQueue[i].id<0 || w->aQueue[i].id>=nId ) return SQLITE_OK;
+  }
   if( walker_bits(w, nId) ) return SQLITE_NOMEM;
   for(i=0; i<w->nQueue; i++){
     sqlite3_int64 id = w->aQueue[i].id;
-    if( id>=w->nBit && walker_bits(w, id+1) ) return SQLITE_NOMEM;
     w->aBit[id>>3] |= (unsigned char)(1 << (id&7));
   }
   w->bBitmap = 1;
@@ -94,9 +107,9 @@ static int walker_use_bitmap(LineageWalker *w, sqlite3_int64 nId){
   return SQLITE_OK;
 }
 
-/* When to switch to the bitmap: at 1/32 of the graph's nodes (the bitmap is
-** then at most 4 bytes per visited node), and only with the in-memory
-** adjacency, whose ids are known to be dense. */
+/* When to switch to the bitmap: at 1/32 of the ids the cache covers (the
+** bitmap is then at most 4 bytes per visited node), and only with the
+** cache, which knows that range. */
 static void walker_bitmap_threshold(LineageWalker *w){
   unsigned int n = w->pCsr ? w->pCsr->nNode/32 : 0;
   w->nBitmapAt = w->pCsr==0 ? 0xffffffff : n<1024 ? 1024 : n;
@@ -106,14 +119,15 @@ static void walker_bitmap_threshold(LineageWalker *w){
 static int walker_visit(LineageWalker *w, sqlite3_int64 id,
                         unsigned int parent, unsigned int depth){
   unsigned int h = 0;
-  if( w->bBitmap && id>=0 ){
-    if( id>=w->nBit && walker_bits(w, id+1) ) return SQLITE_NOMEM;
+  if( w->bBitmap && id>=0 && id<w->nBit ){
     if( w->aBit[id>>3] & (1 << (id&7)) ) return SQLITE_OK;
     w->aBit[id>>3] |= (unsigned char)(1 << (id&7));
   }else{
     if( w->bBitmap ){
-      /* A negative id (made by hand): back to the hash set. */
+      /* An id outside the cache's range (made by hand): back to the hash
+      ** set, for the rest of this walk. */
       w->bBitmap = 0;
+      walker_clear_bits(w);
       if( walker_rehash(w, slots_for(w->nQueue)) ) return SQLITE_NOMEM;
     }
     if( slots_for(w->nQueue+1)>w->nSlotMask+1 || !w->bHashed ){
@@ -178,10 +192,7 @@ void lineage_walker_close(LineageWalker *w){
 static void walker_clear(LineageWalker *w){
   unsigned int i;
   if( w->bBitmap ){
-    for(i=0; i<w->nQueue; i++){
-      sqlite3_int64 id = w->aQueue[i].id;
-      if( id>=0 && id<w->nBit ) w->aBit[id>>3] = 0;
-    }
+    walker_clear_bits(w);
   }else if( w->aSlot && w->bHashed ){
     if( (sqlite3_int64)w->nQueue*16 >= (sqlite3_int64)w->nSlotMask ){
       memset(w->aSlot, 0, sizeof(unsigned int)*(w->nSlotMask+1));
@@ -201,7 +212,7 @@ static void walker_clear(LineageWalker *w){
 int lineage_walker_start(LineageWalker *w, sqlite3_int64 id,
                          sqlite3_int64 maxDepth){
   walker_clear(w);
-  if( w->bExpanding && !w->pCsr ) sqlite3_reset(w->pNeighbors);
+  if( w->bExpanding && !w->bFromMemory ) sqlite3_reset(w->pNeighbors);
   w->iExpand = 0;
   w->bExpanding = 0;
   w->maxDepth = maxDepth;
@@ -219,20 +230,27 @@ int lineage_walker_start(LineageWalker *w, sqlite3_int64 id,
 ** (a depth limit). */
 static int walker_begin_node(LineageWalker *w){
   const LineageVisit *v = &w->aQueue[w->iExpand++];
+  const LineageCsr *p = w->pCsr;
+  const LineageBlock *b = 0;
   if( w->maxDepth>=0 && (sqlite3_int64)v->depth>=w->maxDepth ) return 0;
-  if( w->pCsr==0 && w->conn ){
-    w->pCsr = lineage_cache_note_seek(w->conn, w->dir);
-    walker_bitmap_threshold(w);
+  if( p ){
+    /* A loaded block is one array read away; otherwise cache.c counts the
+    ** seek, and may load the block now. */
+    if( v->id>=0 && v->id<(sqlite3_int64)p->nNode ){
+      b = p->apBlock[v->id >> LINEAGE_BLOCK_BITS];
+    }
+    if( b==0 ) b = lineage_cache_block(w->conn, w->pCsr, v->id);
   }
-  if( w->pCsr ){
-    const LineageCsr *p = w->pCsr;
-    if( v->id<0 || v->id>=(sqlite3_int64)p->nNode ) return 0;
-    w->iNbr = p->aOff[v->id];
-    w->iNbrEnd = p->aOff[v->id+1];
+  w->bExpanding = 1;
+  w->bFromMemory = b!=0;
+  if( b ){
+    unsigned int i = (unsigned int)(v->id & (LINEAGE_BLOCK-1));
+    w->aNbr = b->aNbr;
+    w->iNbr = b->aOff[i];
+    w->iNbrEnd = b->aOff[i+1];
   }else{
     sqlite3_bind_int64(w->pNeighbors, 1, v->id);
   }
-  w->bExpanding = 1;
   return 1;
 }
 
@@ -245,9 +263,9 @@ int lineage_walker_step(LineageWalker *w){
   }
   iParent = w->iExpand;              /* queue index + 1 of the node */
   depth = w->aQueue[iParent-1].depth + 1;
-  if( w->pCsr ){
+  if( w->bFromMemory ){
     /* From memory: the same neighbours, in the same order, as the seek. */
-    const unsigned int *aNbr = w->pCsr->aNbr;
+    const unsigned int *aNbr = w->aNbr;
     while( w->iNbr<w->iNbrEnd && w->nQueue==nBefore ){
       rc = walker_visit(w, aNbr[w->iNbr++], iParent, depth);
       if( rc ) return rc;
