@@ -2,7 +2,7 @@
 ** digest.c: artifact manifests and their W&B digests.
 **
 ** A `files` argument is a JSON array of entries, read with SQLite's own
-** json_each/json_extract:
+** json_tree (one parse of the whole array):
 **   {"path","digest","size"?}         already hashed
 **   {"path","ref","digest"?,"size"?}  a reference; digest defaults to the URI
 **   {"path","local_path"}             read from disk, hashed with MD5
@@ -58,106 +58,179 @@ static int entry_cmp(const void *a, const void *b){
   return strcmp(((const LineageEntry*)a)->zPath, ((const LineageEntry*)b)->zPath);
 }
 
-/* The columns read for each entry of the array. Each entry is first turned
-** into its JSON text v (json_each gives a string element as plain SQL text,
-** on which json_extract would fail with "malformed JSON"). */
-#define ENTRY_SQL \
-  "SELECT key, t, " \
-  " json_extract(v,'$.path'), json_type(v,'$.path'), " \
-  " json_extract(v,'$.digest'), json_type(v,'$.digest'), " \
-  " json_extract(v,'$.size'), json_type(v,'$.size'), " \
-  " json_extract(v,'$.ref'), json_type(v,'$.ref'), " \
-  " json_extract(v,'$.local_path'), json_type(v,'$.local_path'), " \
-  " CASE WHEN t='object' THEN " \
-  "  (SELECT group_concat(k.key, ', ') FROM json_each(v) k WHERE " \
-  "   k.key NOT IN ('path','digest','size','ref','local_path')) END, " \
-  " v " \
-  "FROM (SELECT e.key AS key, e.type AS t, " \
-  "  CASE WHEN e.type IN ('object','array') THEN e.value " \
-  "       WHEN e.type IN ('true','false','null') THEN e.type " \
-  "       ELSE json_quote(e.value) END AS v " \
-  "  FROM json_each(?1) e)"
+/* The files argument is read in one pass of json_tree, in document order:
+** the top-level value (no parent), which must be an array, its elements
+** (parent: the array), their members (parent: an element), and anything
+** nested deeper, which no valid entry has and which is skipped. One parse
+** of the JSON for the whole argument, where a json_extract per field would
+** parse each entry a dozen times. The value of the top-level row is not
+** asked for (it would render all of it). */
+#define TREE_SQL \
+  "SELECT id, parent, key, type, " \
+  " CASE WHEN parent IS NULL THEN NULL ELSE value END FROM json_tree(?1)"
 
-static int is_text(sqlite3_stmt *p, int iTypeCol){
-  const char *z = (const char*)sqlite3_column_text(p, iTypeCol);
-  return z && strcmp(z, "text")==0;
+/* The five keys an entry may have, in the order of EntryFields.a. */
+static const char *const azEntryKey[] = {
+  "path", "digest", "size", "ref", "local_path"
+};
+enum { KEY_PATH, KEY_DIGEST, KEY_SIZE, KEY_REF, KEY_LOCAL, KEY_COUNT };
+
+/* One member of an entry: the first one of its key (json_extract gives the
+** first of duplicate keys). */
+typedef struct EntryField {
+  int bSet;             /* the key is present (any type, null included) */
+  int bText;            /* its JSON type is text */
+  int bInt;             /* its JSON type is integer */
+  char *z;              /* the text, when bText */
+  int n;                /* its length in bytes */
+  sqlite3_int64 i;      /* the value, when bInt */
+} EntryField;
+
+/* An element of the array while its members are read. */
+typedef struct EntryFields {
+  sqlite3_int64 iKey;   /* index in the array */
+  sqlite3_int64 id;     /* json_tree id: the parent of its members */
+  int bObject;
+  char *zVal;           /* the element as JSON text, for messages */
+  char *zUnknown;       /* the unknown keys, "a, b", or NULL */
+  EntryField a[KEY_COUNT];
+} EntryFields;
+
+static void fields_clear(EntryFields *f){
+  int i;
+  for(i=0; i<KEY_COUNT; i++) sqlite3_free(f->a[i].z);
+  sqlite3_free(f->zVal);
+  sqlite3_free(f->zUnknown);
+  memset(f, 0, sizeof(*f));
 }
 
-/* Read one row of ENTRY_SQL into e. */
-static void entry_load(Lx *x, sqlite3_stmt *p, int bAllowLocal, LineageEntry *e){
-  sqlite3_int64 iKey = sqlite3_column_int64(p, 0);
-  const char *zType, *zVal, *zPath, *zSizeType;
-  int bDigest, bRef, bLocal, i;
+/* The element as the messages show it: JSON text (json_quote of a string;
+** the type name of true, false and null). */
+static char *element_text(Lx *x, sqlite3_stmt *p, const char *zType){
+  char *z = 0;
+  if( strcmp(zType, "text")==0 ){
+    z = lx_text(x, "SELECT json_quote(?1)", "v", sqlite3_column_value(p, 4));
+  }else if( strcmp(zType, "true")==0 || strcmp(zType, "false")==0
+         || strcmp(zType, "null")==0 ){
+    z = sqlite3_mprintf("%s", zType);
+    if( z==0 && x->rc==SQLITE_OK ) x->rc = SQLITE_NOMEM;
+  }else{
+    z = lx_column_dup(x, p, 4);
+  }
+  return z;
+}
+
+/* A json_tree row that is an element of the array: start f on it. */
+static void element_start(Lx *x, sqlite3_stmt *p, EntryFields *f){
+  const char *zType = lx_column_text(x, p, 3);
+  memset(f, 0, sizeof(*f));
+  if( zType==0 ) return;
+  f->iKey = sqlite3_column_int64(p, 2);
+  f->id = sqlite3_column_int64(p, 0);
+  f->bObject = strcmp(zType, "object")==0;
+  f->zVal = element_text(x, p, zType);
+}
+
+/* A json_tree row that is a member of element f: keep it. */
+static void element_member(Lx *x, sqlite3_stmt *p, EntryFields *f){
+  const char *zKey = lx_column_text(x, p, 2);
+  const char *zType = lx_column_text(x, p, 3);
+  EntryField *e;
+  int k;
+  if( zKey==0 || zType==0 ) return;
+  for(k=0; k<KEY_COUNT && strcmp(zKey, azEntryKey[k])!=0; k++){}
+  if( k==KEY_COUNT ){
+    f->zUnknown = sqlite3_mprintf("%z%s%s", f->zUnknown,
+                                  f->zUnknown ? ", " : "", zKey);
+    if( f->zUnknown==0 && x->rc==SQLITE_OK ) x->rc = SQLITE_NOMEM;
+    return;
+  }
+  e = &f->a[k];
+  if( e->bSet ) return;
+  e->bSet = 1;
+  e->bText = strcmp(zType, "text")==0;
+  e->bInt = strcmp(zType, "integer")==0;
+  if( e->bText ){
+    const char *z = lx_column_text(x, p, 4);
+    e->n = sqlite3_column_bytes(p, 4);
+    e->z = z ? sqlite3_malloc(e->n+1) : 0;
+    if( e->z ){
+      memcpy(e->z, z, e->n+1);
+    }else if( x->rc==SQLITE_OK ){
+      x->rc = SQLITE_NOMEM;
+    }
+  }else if( e->bInt ){
+    e->i = sqlite3_column_int64(p, 4);
+  }
+}
+
+/* Check a complete element and turn it into entry e (the checks and their
+** order are those of the reference: its messages are part of the API). */
+static void entry_load(Lx *x, EntryFields *f, int bAllowLocal, LineageEntry *e){
+  EntryField *pPath = &f->a[KEY_PATH], *pDigest = &f->a[KEY_DIGEST];
+  EntryField *pSize = &f->a[KEY_SIZE], *pRef = &f->a[KEY_REF];
+  EntryField *pLocal = &f->a[KEY_LOCAL];
+  const char *zPath;
   char zHash[32];
   memset(e, 0, sizeof(*e));
   e->size = -1;
-  /* Have every text column as text once (this may run out of memory);
-  ** reading them again below then cannot fail. */
-  for(i=1; i<=13; i++){
-    if( i!=6 ) lx_column_text(x, p, i);
-  }
   if( x->rc ) return;
-  zType = (const char*)sqlite3_column_text(p, 1);
-  zVal = (const char*)sqlite3_column_text(p, 13);
-  if( zType==0 || strcmp(zType, "object")!=0 ){
-    lx_fail(x, "files[%lld] is %s, not an object with a path", iKey, zVal);
+  if( !f->bObject ){
+    lx_fail(x, "files[%lld] is %s, not an object with a path", f->iKey, f->zVal);
     return;
   }
-  if( sqlite3_column_type(p, 12)!=SQLITE_NULL ){
+  if( f->zUnknown ){
     lx_fail(x, "files[%lld] has unknown key(s) %s: use path, digest, size, "
-               "ref, local_path", iKey, sqlite3_column_text(p, 12));
+               "ref, local_path", f->iKey, f->zUnknown);
     return;
   }
-  if( !is_text(p, 3) || sqlite3_column_bytes(p, 2)==0 ){
-    lx_fail(x, "files[%lld] needs a non-empty text \"path\": %s", iKey, zVal);
+  if( !pPath->bText || pPath->n==0 ){
+    lx_fail(x, "files[%lld] needs a non-empty text \"path\": %s", f->iKey,
+            f->zVal);
     return;
   }
-  zPath = (const char*)sqlite3_column_text(p, 2);
-  bDigest = sqlite3_column_type(p, 5)!=SQLITE_NULL;
-  bRef = sqlite3_column_type(p, 9)!=SQLITE_NULL;
-  bLocal = sqlite3_column_type(p, 11)!=SQLITE_NULL;
-  zSizeType = (const char*)sqlite3_column_text(p, 7);
-  if( (bDigest && (!is_text(p, 5) || sqlite3_column_bytes(p, 4)==0))
-   || (bRef && (!is_text(p, 9) || sqlite3_column_bytes(p, 8)==0))
-   || (bLocal && (!is_text(p, 11) || sqlite3_column_bytes(p, 10)==0)) ){
+  zPath = pPath->z;
+  if( (pDigest->bSet && (!pDigest->bText || pDigest->n==0))
+   || (pRef->bSet && (!pRef->bText || pRef->n==0))
+   || (pLocal->bSet && (!pLocal->bText || pLocal->n==0)) ){
     lx_fail(x, "files[%lld] '%s': digest, ref and local_path must be "
-               "non-empty text", iKey, zPath);
+               "non-empty text", f->iKey, zPath);
     return;
   }
-  if( zSizeType && (strcmp(zSizeType, "integer")!=0
-                    || sqlite3_column_int64(p, 6)<0) ){
+  if( pSize->bSet && (!pSize->bInt || pSize->i<0) ){
     lx_fail(x, "files[%lld] '%s': size must be a non-negative integer, "
-               "not %s", iKey, zPath, zVal);
+               "not %s", f->iKey, zPath, f->zVal);
     return;
   }
-  if( bLocal && (bDigest || bRef || zSizeType) ){
+  if( pLocal->bSet && (pDigest->bSet || pRef->bSet || pSize->bSet) ){
     lx_fail(x, "files[%lld] '%s': local_path is hashed from disk and takes "
-               "no digest, ref or size", iKey, zPath);
+               "no digest, ref or size", f->iKey, zPath);
     return;
   }
-  if( !bLocal && !bDigest && !bRef ){
+  if( !pLocal->bSet && !pDigest->bSet && !pRef->bSet ){
     lx_fail(x, "files[%lld] '%s' needs a digest, a ref or a local_path",
-            iKey, zPath);
+            f->iKey, zPath);
     return;
   }
-  if( bLocal && !bAllowLocal ){
+  if( pLocal->bSet && !bAllowLocal ){
     lx_fail(x, "files[%lld] '%s': local_path is not allowed here (only "
-               "log_artifact reads files); give its digest", iKey, zPath);
+               "log_artifact reads files); give its digest", f->iKey, zPath);
     return;
   }
-  if( zSizeType ) e->size = sqlite3_column_int64(p, 6);
-  if( bLocal ){
-    hash_local_file(x, lx_column_text(x, p, 10), zHash, &e->size);
+  if( pSize->bSet ) e->size = pSize->i;
+  if( pLocal->bSet ){
+    hash_local_file(x, pLocal->z, zHash, &e->size);
     if( x->rc ) return;                 /* unreadable: zHash was not set */
     e->zDigest = sqlite3_mprintf("%s", zHash);
   }else{
-    e->zDigest = sqlite3_mprintf("%s", sqlite3_column_text(p, bDigest ? 4 : 8));
+    /* Taken over from f, which gives them up. */
+    e->zDigest = pDigest->bSet ? pDigest->z : sqlite3_mprintf("%s", pRef->z);
+    if( pDigest->bSet ) pDigest->z = 0;
   }
-  e->zPath = sqlite3_mprintf("%s", zPath);
-  if( bRef ) e->zRefUri = sqlite3_mprintf("%s", sqlite3_column_text(p, 8));
-  if( x->rc==SQLITE_OK && (!e->zPath || !e->zDigest || (bRef && !e->zRefUri)) ){
-    x->rc = SQLITE_NOMEM;
-  }
+  e->zPath = pPath->z;
+  pPath->z = 0;
+  if( pRef->bSet ){ e->zRefUri = pRef->z; pRef->z = 0; }
+  if( x->rc==SQLITE_OK && !e->zDigest ) x->rc = SQLITE_NOMEM;
 }
 
 /* Hex MD5 of the manifest of p's (sorted) entries. */
@@ -178,32 +251,76 @@ static void manifest_digest(LineageManifest *p){
   lineage_hex(out, 16, p->zDigest);
 }
 
+/* Step TREE_SQL to its first row, the top-level value, which must be an
+** array; its id. JSON that does not parse fails that step: like any value
+** that is not an array it gets this message. Running out of memory is
+** passed on as such. */
+static sqlite3_int64 files_root(Lx *x, sqlite3_stmt *pStmt,
+                                sqlite3_value *pFiles){
+  const char *zType = 0;
+  int rc;
+  if( x->rc ) return -1;
+  rc = sqlite3_step(pStmt);
+  if( rc==SQLITE_ROW ){
+    zType = lx_column_text(x, pStmt, 3);
+  }else if( rc==SQLITE_NOMEM ){
+    x->rc = SQLITE_NOMEM;
+  }
+  if( x->rc==SQLITE_OK && (zType==0 || strcmp(zType, "array")!=0) ){
+    lx_fail(x, "files must be a JSON array of entries, not %s",
+            sqlite3_value_text(pFiles));
+  }
+  return x->rc ? -1 : sqlite3_column_int64(pStmt, 0);
+}
+
+/* Append element f, complete, to p as an entry (once x is failed: only
+** forget f). */
+static void entry_add(Lx *x, LineageManifest *p, EntryFields *f,
+                      int bAllowLocal, int *pnAlloc){
+  if( x->rc==SQLITE_OK && p->n==*pnAlloc ){
+    int nNew = *pnAlloc ? 2*(*pnAlloc) : 16;
+    LineageEntry *aNew = sqlite3_realloc64(p->a,
+                                 sizeof(LineageEntry)*(sqlite3_uint64)nNew);
+    if( aNew==0 ){
+      x->rc = SQLITE_NOMEM;
+    }else{
+      p->a = aNew;
+      *pnAlloc = nNew;
+    }
+  }
+  if( x->rc==SQLITE_OK ){
+    entry_load(x, f, bAllowLocal, &p->a[p->n]);
+    p->n++;
+  }
+  fields_clear(f);
+}
+
 void lineage_manifest_load(Lx *x, sqlite3_value *pFiles, int bAllowLocal,
                            LineageManifest *p){
   sqlite3_stmt *pStmt;
-  int i, nAlloc = 0;
+  EntryFields f;
+  sqlite3_int64 iRoot;
+  int i, bElem = 0, nAlloc = 0;
   memset(p, 0, sizeof(*p));
+  memset(&f, 0, sizeof(f));
   if( x->rc ) return;
   if( pFiles && sqlite3_value_type(pFiles)!=SQLITE_NULL ){
-    char *zType = lx_json_type(x, pFiles);
-    if( x->rc==SQLITE_OK && (zType==0 || strcmp(zType, "array")!=0) ){
-      lx_fail(x, "files must be a JSON array of entries, not %s",
-              sqlite3_value_text(pFiles));
-    }
-    sqlite3_free(zType);
-    pStmt = lx_prepare(x, ENTRY_SQL, "v", pFiles);
-    while( pStmt && lx_step(x, pStmt)==SQLITE_ROW ){
-      if( p->n==nAlloc ){
-        LineageEntry *aNew;
-        nAlloc = nAlloc ? 2*nAlloc : 16;
-        aNew = sqlite3_realloc64(p->a, sizeof(LineageEntry)*(sqlite3_uint64)nAlloc);
-        if( aNew==0 ){ x->rc = SQLITE_NOMEM; break; }
-        p->a = aNew;
+    pStmt = lx_prepare(x, TREE_SQL, "v", pFiles);
+    iRoot = files_root(x, pStmt, pFiles);
+    while( x->rc==SQLITE_OK && lx_step(x, pStmt)==SQLITE_ROW ){
+      sqlite3_int64 iParent = sqlite3_column_int64(pStmt, 1);
+      if( iParent==iRoot ){
+        if( bElem ) entry_add(x, p, &f, bAllowLocal, &nAlloc);
+        if( x->rc ) break;
+        element_start(x, pStmt, &f);
+        bElem = 1;
+      }else if( bElem && f.bObject && iParent==f.id ){
+        element_member(x, pStmt, &f);
       }
-      entry_load(x, pStmt, bAllowLocal, &p->a[p->n]);
-      p->n++;
       if( x->rc ) break;
     }
+    if( bElem ) entry_add(x, p, &f, bAllowLocal, &nAlloc);
+    fields_clear(&f);
     lx_finalize(x, pStmt);
   }
   if( x->rc ){ lineage_manifest_clear(p); return; }
