@@ -142,6 +142,41 @@ static void check_log_options(Lx *x, sqlite3_value *pOpts, char **pzDesc,
   sqlite3_free(zCreatedIn);
 }
 
+/* What the artifact has so far, read from its versions newest first (one
+** index range, usually one row): its type, which zType must match; the next
+** version number, into *piNext (deleted versions count: numbers are never
+** reused); and the result, its newest live version if that has the digest
+** zDigest (W&B's dedup), else 0. */
+static sqlite3_int64 artifact_state(Lx *x, const char *zName,
+                                    const char *zProject, const char *zType,
+                                    const char *zDigest, sqlite3_int64 *piNext){
+  sqlite3_int64 iSame = 0;
+  int nRow = 0;
+  sqlite3_stmt *pStmt = lx_prepare(x, "SELECT n.version, n.type, "
+      "n.state='committed' AND v.node_id IS NOT NULL, v.digest=?3, n.node_id "
+      "FROM lineage_node n LEFT JOIN lineage_version v ON v.node_id=n.node_id "
+      "WHERE n.name=?1 AND n.project=?2 AND n.kind='artifact' "
+      "ORDER BY n.version DESC", "ttt", zName, zProject, zDigest);
+  *piNext = 0;
+  while( pStmt && lx_step(x, pStmt)==SQLITE_ROW ){
+    if( nRow++==0 ){
+      const char *zOldType = (const char*)sqlite3_column_text(pStmt, 1);
+      if( zOldType && strcmp(zOldType, zType)!=0 ){
+        lx_fail(x, "artifact '%s' in project '%s' has type '%s', not '%s'",
+                zName, zProject, zOldType, zType);
+        break;
+      }
+      *piNext = sqlite3_column_int64(pStmt, 0) + 1;
+    }
+    if( sqlite3_column_int(pStmt, 2) ){
+      if( sqlite3_column_int(pStmt, 3) ) iSame = sqlite3_column_int64(pStmt, 4);
+      break;
+    }
+  }
+  lx_finalize(x, pStmt);
+  return x->rc ? 0 : iSame;
+}
+
 /* log_artifact(run, name, type [, files [, aliases [, options]]]) */
 void lineage_fn_log_artifact(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   Lx x;
@@ -156,7 +191,6 @@ void lineage_fn_log_artifact(sqlite3_context *ctx, int argc, sqlite3_value **arg
   char *zDesc = 0, *zMeta = 0, *zTags = 0, *zCreated = 0;
   char *zRef = 0;
   sqlite3_int64 iNewest = 0, iNext = 0;
-  sqlite3_stmt *pStmt;
   int i;
 
   memset(&run, 0, sizeof(run));
@@ -179,29 +213,7 @@ void lineage_fn_log_artifact(sqlite3_context *ctx, int argc, sqlite3_value **arg
     lineage_resolve_run(&x, lx_arg_text(argv[0]), &run);
     if( x.rc==SQLITE_OK ) zProject = run.zProject;
   }
-  /* What the artifact has so far: its type, its highest version number
-  ** (deleted ones count: numbers are never reused), and its newest live
-  ** version if that has the same digest (W&B's dedup). */
-  pStmt = lx_prepare(&x, "SELECT "
-      "(SELECT type FROM lineage_node WHERE name=?1 AND project=?2 AND "
-      "  kind='artifact' LIMIT 1), "
-      "(SELECT max(version) FROM lineage_node WHERE name=?1 AND project=?2 "
-      "  AND kind='artifact'), "
-      "(SELECT CASE WHEN v.digest=?3 THEN n.node_id END FROM lineage_node n "
-      "  JOIN lineage_version v ON v.node_id=n.node_id WHERE n.name=?1 AND "
-      "  n.project=?2 AND n.kind='artifact' AND n.state='committed' "
-      "  ORDER BY n.version DESC LIMIT 1)", "ttt", zName, zProject, m.zDigest);
-  if( pStmt && lx_step(&x, pStmt)==SQLITE_ROW ){
-    const char *zOldType = (const char*)sqlite3_column_text(pStmt, 0);
-    if( zOldType && strcmp(zOldType, zType)!=0 ){
-      lx_fail(&x, "artifact '%s' in project '%s' has type '%s', not '%s'",
-              zName, zProject, zOldType, zType);
-    }
-    iNext = sqlite3_column_type(pStmt, 1)==SQLITE_NULL
-          ? 0 : sqlite3_column_int64(pStmt, 1) + 1;
-    iNewest = sqlite3_column_int64(pStmt, 2);
-  }
-  lx_finalize(&x, pStmt);
+  iNewest = artifact_state(&x, zName, zProject, zType, m.zDigest, &iNext);
   if( iNewest ){
     lineage_node_load(&x, iNewest, &ver);
     if( run.id ){
