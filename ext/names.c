@@ -339,6 +339,63 @@ static char *version_list(Lx *x, const char *zProject, const char *zName){
   return zList;
 }
 
+/* Fail x: no artifact zName in project zProj (saying where it is, if it is
+** somewhere else). */
+static void no_artifact(Lx *x, const char *zName, const char *zProj){
+  int n = 0;
+  char *zList = candidate_projects(x, "artifact", zName, &n, 0);
+  if( n>0 ){
+    lx_fail(x, "no artifact '%s' in project '%s' (it is in %s)",
+            zName, zProj, zList);
+  }else{
+    lx_fail(x, "no artifact '%s' in project '%s'", zName, zProj);
+  }
+  sqlite3_free(zList);
+}
+
+/* Fail x: artifact zName of project zProj exists but has no version or
+** alias zSel. */
+static void no_selector(Lx *x, const char *zName, const char *zProj,
+                        const char *zSel){
+  if( is_version_label(zSel) ){
+    char *zList = version_list(x, zProj, zName);
+    lx_fail(x, "no artifact '%s:%s' in project '%s' (versions: %s)",
+            zName, zSel, zProj, zList ? zList : "none");
+    sqlite3_free(zList);
+  }else{
+    char *zList = lx_text(x, "SELECT group_concat(alias, ', ') FROM "
+                  "(SELECT alias FROM main.lineage_alias WHERE project=?2 "
+                  "AND name=?1 ORDER BY alias)", "tt", zName, zProj);
+    if( strcmp(zSel, "latest")==0 ){
+      lx_fail(x, "artifact '%s' in project '%s' has no latest version: "
+                 "every version is deleted", zName, zProj);
+    }else{
+      lx_fail(x, "no alias '%s' on artifact '%s' in project '%s' "
+                 "(aliases: %s)", zSel, zName, zProj, zList ? zList : "none");
+    }
+    sqlite3_free(zList);
+  }
+}
+
+/* The version zSel (vN or an alias) of artifact zName in project zProj;
+** 1 if found. */
+static int select_version(Lx *x, const char *zName, const char *zProj,
+                          const char *zSel, LineageNode *pOut){
+  if( is_version_label(zSel) ){
+    sqlite3_int64 v = 0;
+    const char *z;
+    for(z=zSel+1; *z && v<=(sqlite3_int64)1e15; z++) v = v*10 + (*z-'0');
+    return node_query(x, pOut, lx_prepare(x, "SELECT " NODE_COLS " FROM "
+                      "main.lineage_node WHERE name=?1 AND project=?2 AND "
+                      "version=?3 AND kind='artifact'", "tti", zName, zProj, v));
+  }
+  return node_query(x, pOut, lx_prepare(x, "SELECT n.node_id, n.kind, "
+                    "n.project, n.name, n.version, n.type, n.state FROM "
+                    "main.lineage_alias a JOIN main.lineage_node n ON "
+                    "n.node_id=a.node_id WHERE a.project=?2 AND a.name=?1 "
+                    "AND a.alias=?3", "ttt", zName, zProj, zSel));
+}
+
 void lineage_resolve_version(Lx *x, const char *zRef, const char *zProject,
                              LineageNode *pOut){
   LineageRef r;
@@ -358,52 +415,14 @@ void lineage_resolve_version(Lx *x, const char *zRef, const char *zProject,
   }
   if( x->rc==SQLITE_OK && zProj==0 ) x->rc = SQLITE_NOMEM;
   zSel = r.zSel ? r.zSel : "latest";
-  if( x->rc==SQLITE_OK
-   && !lx_int(x, 0, "SELECT 1 FROM main.lineage_node WHERE name=?1 AND "
-                    "project=?2 AND kind='artifact'", "tt", r.zName, zProj)
+  /* The lookup first (one seek); only a miss asks why. */
+  if( x->rc==SQLITE_OK && !select_version(x, r.zName, zProj, zSel, pOut)
    && x->rc==SQLITE_OK ){
-    int n = 0;
-    char *zList = candidate_projects(x, "artifact", r.zName, &n, 0);
-    if( n>0 ){
-      lx_fail(x, "no artifact '%s' in project '%s' (it is in %s)",
-              r.zName, zProj, zList);
+    if( !lx_int(x, 0, "SELECT 1 FROM main.lineage_node WHERE name=?1 AND "
+                      "project=?2 AND kind='artifact'", "tt", r.zName, zProj) ){
+      if( x->rc==SQLITE_OK ) no_artifact(x, r.zName, zProj);
     }else{
-      lx_fail(x, "no artifact '%s' in project '%s'", r.zName, zProj);
-    }
-    sqlite3_free(zList);
-  }
-  if( x->rc==SQLITE_OK && is_version_label(zSel) ){
-    sqlite3_int64 v = 0;
-    const char *z;
-    for(z=zSel+1; *z && v<=(sqlite3_int64)1e15; z++) v = v*10 + (*z-'0');
-    if( !node_query(x, pOut, lx_prepare(x, "SELECT " NODE_COLS " FROM "
-                    "main.lineage_node WHERE name=?1 AND project=?2 AND "
-                    "version=?3 AND kind='artifact'", "tti", r.zName, zProj, v))
-     && x->rc==SQLITE_OK ){
-      char *zList = version_list(x, zProj, r.zName);
-      lx_fail(x, "no artifact '%s:%s' in project '%s' (versions: %s)",
-              r.zName, zSel, zProj, zList ? zList : "none");
-      sqlite3_free(zList);
-    }
-  }else if( x->rc==SQLITE_OK ){
-    if( !node_query(x, pOut, lx_prepare(x, "SELECT n.node_id, n.kind, "
-                    "n.project, n.name, n.version, n.type, n.state FROM "
-                    "main.lineage_alias a JOIN main.lineage_node n ON "
-                    "n.node_id=a.node_id WHERE a.project=?2 AND a.name=?1 "
-                    "AND a.alias=?3", "ttt", r.zName, zProj, zSel))
-     && x->rc==SQLITE_OK ){
-      char *zList = lx_text(x, "SELECT group_concat(alias, ', ') FROM "
-                    "(SELECT alias FROM main.lineage_alias WHERE project=?2 "
-                    "AND name=?1 ORDER BY alias)", "tt", r.zName, zProj);
-      if( strcmp(zSel, "latest")==0 ){
-        lx_fail(x, "artifact '%s' in project '%s' has no latest version: "
-                   "every version is deleted", r.zName, zProj);
-      }else{
-        lx_fail(x, "no alias '%s' on artifact '%s' in project '%s' "
-                   "(aliases: %s)", zSel, r.zName, zProj,
-                   zList ? zList : "none");
-      }
-      sqlite3_free(zList);
+      no_selector(x, r.zName, zProj, zSel);
     }
   }
   sqlite3_free(zProj);
