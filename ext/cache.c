@@ -37,9 +37,8 @@
 #include <string.h>
 
 #define CACHE_DEFAULT_LIMIT  ((sqlite3_int64)128 << 20)
-#define CACHE_SEEK_PER_EDGE 8       /* an edge loaded costs ~1/5 of a seek */
-#define CACHE_SEEK_MIN       8      /* seeks into a block before any load */
-#define CACHE_NEVER 0xffffffffu     /* aSeek: this block is not loaded */
+#define CACHE_SEEK_COST      5      /* a seek costs ~5 edges of a range load */
+#define CACHE_NEVER 0xffffffffu     /* nSeek: this block is not loaded */
 #define CACHE_STMT_MAX      64      /* writers' statements kept */
 
 struct LineageConn {
@@ -87,7 +86,7 @@ void lineage_csr_release(LineageCsr *p){
     unsigned int i;
     for(i=0; i<p->nBlock; i++) sqlite3_free(p->apBlock[i]);
     sqlite3_free(p->apBlock);
-    sqlite3_free(p->aSeek);
+    sqlite3_free(p->aSeeks);
     sqlite3_free(p);
   }
 }
@@ -214,7 +213,7 @@ static LineageCsr *csr_new(LineageConn *c, int dir, unsigned int v){
   sqlite3_int64 maxId, nBlock, nMax;
   if( max_node_id(c->db, &maxId)!=SQLITE_OK || maxId<0 ) return 0;
   nBlock = (maxId >> LINEAGE_BLOCK_BITS) + 1;
-  nMax = c->limit/4/(sqlite3_int64)(sizeof(LineageBlock*)+sizeof(unsigned int));
+  nMax = c->limit/4/(sqlite3_int64)(sizeof(LineageBlock*)+sizeof(LineageSeeks));
   if( nMax > ((sqlite3_int64)0xffffffff >> LINEAGE_BLOCK_BITS) ){
     nMax = (sqlite3_int64)0xffffffff >> LINEAGE_BLOCK_BITS;
   }
@@ -229,17 +228,17 @@ static LineageCsr *csr_new(LineageConn *c, int dir, unsigned int v){
   p->nBlock = (unsigned int)nBlock;
   p->nNode = (unsigned int)(nBlock << LINEAGE_BLOCK_BITS);
   p->apBlock = sqlite3_malloc64(sizeof(LineageBlock*)*(sqlite3_uint64)nBlock);
-  p->aSeek = sqlite3_malloc64(sizeof(unsigned int)*(sqlite3_uint64)nBlock);
+  p->aSeeks = sqlite3_malloc64(sizeof(LineageSeeks)*(sqlite3_uint64)nBlock);
   p->nByte = sizeof(*p)
-           + (sizeof(LineageBlock*)+sizeof(unsigned int))*nBlock;
-  if( p->apBlock==0 || p->aSeek==0
+           + (sizeof(LineageBlock*)+sizeof(LineageSeeks))*nBlock;
+  if( p->apBlock==0 || p->aSeeks==0
    || p->nByte + (sqlite3_int64)sizeof(LineageBlock) + cache_bytes(c) > c->limit ){
     p->nBlock = 0;
     lineage_csr_release(p);
     return 0;
   }
   memset(p->apBlock, 0, sizeof(LineageBlock*)*(size_t)nBlock);
-  memset(p->aSeek, 0, sizeof(unsigned int)*(size_t)nBlock);
+  memset(p->aSeeks, 0, sizeof(LineageSeeks)*(size_t)nBlock);
   return p;
 }
 
@@ -361,36 +360,44 @@ static LineageBlock *block_load(LineageConn *c, LineageCsr *p,
   b->nNbr = f.n;
   if( f.n ) memcpy(b->aNbr, c->aScratch, sizeof(unsigned int)*f.n);
   p->nByte += sizeof(LineageBlock) + sizeof(unsigned int)*(sqlite3_int64)f.n;
-  p->nEdge += f.n;
-  p->nLoaded++;
   c->nBuild++;
   return b;
 }
 
 const LineageBlock *lineage_cache_block(LineageConn *c, LineageCsr *p,
                                         sqlite3_int64 id){
-  unsigned int iBlock, nAt;
+  LineageSeeks *q;
+  unsigned int iBlock;
+  sqlite3_uint64 nSpent, nLoad;
   int bOk;
   if( id<0 || id>=(sqlite3_int64)p->nNode ) return 0;
   iBlock = (unsigned int)(id >> LINEAGE_BLOCK_BITS);
   if( p->apBlock[iBlock] ) return p->apBlock[iBlock];
-  if( p->aSeek[iBlock]==CACHE_NEVER ) return 0;
-  /* A block costs about its edges / CACHE_SEEK_PER_EDGE seeks to load; its
-  ** edges are estimated from the blocks loaded so far (one per id at first,
-  ** about what lineage graphs have). */
-  nAt = (unsigned int)((LINEAGE_BLOCK + p->nEdge) / (p->nLoaded+1)
-                       / CACHE_SEEK_PER_EDGE);
-  if( nAt<CACHE_SEEK_MIN ) nAt = CACHE_SEEK_MIN;
-  if( ++p->aSeek[iBlock]<nAt ) return 0;
+  q = &p->aSeeks[iBlock];
+  if( q->nSeek==CACHE_NEVER || q->nSeek==0 ) return 0;
+  /* Ski rental, in units of one edge of a range load: the seeks so far
+  ** cost CACHE_SEEK_COST each plus one a neighbour; loading costs the
+  ** block's edges, estimated from the neighbours per seek. */
+  nSpent = (sqlite3_uint64)q->nSeek*CACHE_SEEK_COST + q->nRow;
+  nLoad = ((sqlite3_uint64)q->nRow + 1)*LINEAGE_BLOCK/q->nSeek;
+  if( nSpent<nLoad ) return 0;
   /* Only into the snapshot of the data this connection sees now. */
   if( data_version(c, &bOk)!=p->version || !bOk
    || c->aDir[p->dir].pCsr!=p ){
-    p->aSeek[iBlock] = 0;
     return 0;
   }
   p->apBlock[iBlock] = block_load(c, p, iBlock);
-  if( p->apBlock[iBlock]==0 ) p->aSeek[iBlock] = CACHE_NEVER;
+  if( p->apBlock[iBlock]==0 ) q->nSeek = CACHE_NEVER;
   return p->apBlock[iBlock];
+}
+
+void lineage_cache_seeked(LineageCsr *p, sqlite3_int64 id, unsigned int nRow){
+  LineageSeeks *q;
+  if( id<0 || id>=(sqlite3_int64)p->nNode ) return;
+  q = &p->aSeeks[id >> LINEAGE_BLOCK_BITS];
+  if( q->nSeek>=CACHE_NEVER-1 || q->nRow>CACHE_NEVER-1-nRow ) return;
+  q->nSeek++;
+  q->nRow += nRow;
 }
 
 /* lineage_cache([limit]): set the limit in bytes (0: off; either way the

@@ -63,11 +63,11 @@ static int entry_cmp(const void *a, const void *b){
 ** (parent: the array), their members (parent: an element), and anything
 ** nested deeper, which no valid entry has and which is skipped. One parse
 ** of the JSON for the whole argument, where a json_extract per field would
-** parse each entry a dozen times. The value of the top-level row is not
-** asked for (it would render all of it). */
+** parse each entry a dozen times. Only atoms (scalar values) are read: an
+** object's or array's value would be rendered as JSON text for every
+** entry, and is only wanted in an error message (element_json). */
 #define TREE_SQL \
-  "SELECT id, parent, key, type, " \
-  " CASE WHEN parent IS NULL THEN NULL ELSE value END FROM json_tree(?1)"
+  "SELECT id, parent, key, type, atom FROM json_tree(?1)"
 
 /* The five keys an entry may have, in the order of EntryFields.a. */
 static const char *const azEntryKey[] = {
@@ -91,7 +91,6 @@ typedef struct EntryFields {
   sqlite3_int64 iKey;   /* index in the array */
   sqlite3_int64 id;     /* json_tree id: the parent of its members */
   int bObject;
-  char *zVal;           /* the element as JSON text, for messages */
   char *zUnknown;       /* the unknown keys, "a, b", or NULL */
   EntryField a[KEY_COUNT];
 } EntryFields;
@@ -99,25 +98,18 @@ typedef struct EntryFields {
 static void fields_clear(EntryFields *f){
   int i;
   for(i=0; i<KEY_COUNT; i++) sqlite3_free(f->a[i].z);
-  sqlite3_free(f->zVal);
   sqlite3_free(f->zUnknown);
   memset(f, 0, sizeof(*f));
 }
 
-/* The element as the messages show it: JSON text (json_quote of a string;
-** the type name of true, false and null). */
-static char *element_text(Lx *x, sqlite3_stmt *p, const char *zType){
-  char *z = 0;
-  if( strcmp(zType, "text")==0 ){
-    z = lx_text(x, "SELECT json_quote(?1)", "v", sqlite3_column_value(p, 4));
-  }else if( strcmp(zType, "true")==0 || strcmp(zType, "false")==0
-         || strcmp(zType, "null")==0 ){
-    z = sqlite3_mprintf("%s", zType);
-    if( z==0 && x->rc==SQLITE_OK ) x->rc = SQLITE_NOMEM;
-  }else{
-    z = lx_column_dup(x, p, 4);
-  }
-  return z;
+/* Element iKey of the files array as the messages show it: JSON text (a
+** string quoted, true, false and null by name). Read again for the message
+** only; NULL once x has failed. */
+static char *element_json(Lx *x, sqlite3_value *pFiles, sqlite3_int64 iKey){
+  return lx_text(x, "SELECT CASE WHEN type IN ('object','array') THEN value "
+                 "WHEN type IN ('true','false','null') THEN type "
+                 "ELSE json_quote(value) END FROM json_each(?1) WHERE key=?2",
+                 "vi", pFiles, iKey);
 }
 
 /* A json_tree row that is an element of the array: start f on it. */
@@ -128,7 +120,6 @@ static void element_start(Lx *x, sqlite3_stmt *p, EntryFields *f){
   f->iKey = sqlite3_column_int64(p, 2);
   f->id = sqlite3_column_int64(p, 0);
   f->bObject = strcmp(zType, "object")==0;
-  f->zVal = element_text(x, p, zType);
 }
 
 /* A json_tree row that is a member of element f: keep it. */
@@ -166,7 +157,8 @@ static void element_member(Lx *x, sqlite3_stmt *p, EntryFields *f){
 
 /* Check a complete element and turn it into entry e (the checks and their
 ** order are those of the reference: its messages are part of the API). */
-static void entry_load(Lx *x, EntryFields *f, int bAllowLocal, LineageEntry *e){
+static void entry_load(Lx *x, sqlite3_value *pFiles, EntryFields *f,
+                       int bAllowLocal, LineageEntry *e){
   EntryField *pPath = &f->a[KEY_PATH], *pDigest = &f->a[KEY_DIGEST];
   EntryField *pSize = &f->a[KEY_SIZE], *pRef = &f->a[KEY_REF];
   EntryField *pLocal = &f->a[KEY_LOCAL];
@@ -176,7 +168,9 @@ static void entry_load(Lx *x, EntryFields *f, int bAllowLocal, LineageEntry *e){
   e->size = -1;
   if( x->rc ) return;
   if( !f->bObject ){
-    lx_fail(x, "files[%lld] is %s, not an object with a path", f->iKey, f->zVal);
+    char *zJson = element_json(x, pFiles, f->iKey);
+    lx_fail(x, "files[%lld] is %s, not an object with a path", f->iKey, zJson);
+    sqlite3_free(zJson);
     return;
   }
   if( f->zUnknown ){
@@ -185,8 +179,10 @@ static void entry_load(Lx *x, EntryFields *f, int bAllowLocal, LineageEntry *e){
     return;
   }
   if( !pPath->bText || pPath->n==0 ){
+    char *zJson = element_json(x, pFiles, f->iKey);
     lx_fail(x, "files[%lld] needs a non-empty text \"path\": %s", f->iKey,
-            f->zVal);
+            zJson);
+    sqlite3_free(zJson);
     return;
   }
   zPath = pPath->z;
@@ -198,8 +194,10 @@ static void entry_load(Lx *x, EntryFields *f, int bAllowLocal, LineageEntry *e){
     return;
   }
   if( pSize->bSet && (!pSize->bInt || pSize->i<0) ){
+    char *zJson = element_json(x, pFiles, f->iKey);
     lx_fail(x, "files[%lld] '%s': size must be a non-negative integer, "
-               "not %s", f->iKey, zPath, f->zVal);
+               "not %s", f->iKey, zPath, zJson);
+    sqlite3_free(zJson);
     return;
   }
   if( pLocal->bSet && (pDigest->bSet || pRef->bSet || pSize->bSet) ){
@@ -275,8 +273,8 @@ static sqlite3_int64 files_root(Lx *x, sqlite3_stmt *pStmt,
 
 /* Append element f, complete, to p as an entry (once x is failed: only
 ** forget f). */
-static void entry_add(Lx *x, LineageManifest *p, EntryFields *f,
-                      int bAllowLocal, int *pnAlloc){
+static void entry_add(Lx *x, sqlite3_value *pFiles, LineageManifest *p,
+                      EntryFields *f, int bAllowLocal, int *pnAlloc){
   if( x->rc==SQLITE_OK && p->n==*pnAlloc ){
     int nNew = *pnAlloc ? 2*(*pnAlloc) : 16;
     LineageEntry *aNew = sqlite3_realloc64(p->a,
@@ -289,7 +287,7 @@ static void entry_add(Lx *x, LineageManifest *p, EntryFields *f,
     }
   }
   if( x->rc==SQLITE_OK ){
-    entry_load(x, f, bAllowLocal, &p->a[p->n]);
+    entry_load(x, pFiles, f, bAllowLocal, &p->a[p->n]);
     p->n++;
   }
   fields_clear(f);
@@ -310,7 +308,7 @@ void lineage_manifest_load(Lx *x, sqlite3_value *pFiles, int bAllowLocal,
     while( x->rc==SQLITE_OK && lx_step(x, pStmt)==SQLITE_ROW ){
       sqlite3_int64 iParent = sqlite3_column_int64(pStmt, 1);
       if( iParent==iRoot ){
-        if( bElem ) entry_add(x, p, &f, bAllowLocal, &nAlloc);
+        if( bElem ) entry_add(x, pFiles, p, &f, bAllowLocal, &nAlloc);
         if( x->rc ) break;
         element_start(x, pStmt, &f);
         bElem = 1;
@@ -319,7 +317,7 @@ void lineage_manifest_load(Lx *x, sqlite3_value *pFiles, int bAllowLocal,
       }
       if( x->rc ) break;
     }
-    if( bElem ) entry_add(x, p, &f, bAllowLocal, &nAlloc);
+    if( bElem ) entry_add(x, pFiles, p, &f, bAllowLocal, &nAlloc);
     fields_clear(&f);
     lx_finalize(x, pStmt);
   }

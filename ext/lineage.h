@@ -199,6 +199,12 @@ typedef struct LineageBlock {
   unsigned int aNbr[1];      /* nNbr of them: allocated to size */
 } LineageBlock;
 
+/* What the index seeks into a block not loaded have cost so far. */
+typedef struct LineageSeeks {
+  unsigned int nSeek;        /* 0xffffffff: the block is not to be loaded */
+  unsigned int nRow;         /* the neighbours they returned */
+} LineageSeeks;
+
 /* One direction's cache for one data version: the blocks loaded so far.
 ** Reference counted: a walk keeps the snapshot it started with. */
 typedef struct LineageCsr {
@@ -208,10 +214,8 @@ typedef struct LineageCsr {
   unsigned int nNode;        /* ids 0 .. nNode-1 can be cached */
   unsigned int nBlock;
   LineageBlock **apBlock;    /* nBlock; NULL: not loaded */
-  unsigned int *aSeek;       /* seeks into each block not loaded */
+  LineageSeeks *aSeeks;      /* nBlock */
   sqlite3_int64 nByte;       /* memory held: the arrays and the blocks */
-  sqlite3_int64 nEdge;       /* edges in the loaded blocks */
-  sqlite3_int64 nLoaded;     /* blocks loaded */
 } LineageCsr;
 
 /* The pAux of the walk modules: the connection and the direction. */
@@ -230,10 +234,12 @@ void lineage_aux_unref(void *pAux);         /* the modules' xDestroy */
 ** inside a write transaction). */
 LineageCsr *lineage_cache_get(LineageConn *c, int dir);
 /* The loaded block holding node id's neighbours, or NULL: then the caller
-** seeks, and the seek is counted; once a block's seeks have cost about
-** what loading it costs, it is loaded (and returned). */
+** seeks, and tells lineage_cache_seeked() how many neighbours it read. Once
+** a block's seeks have cost about what loading it would, it is loaded (and
+** returned). */
 const LineageBlock *lineage_cache_block(LineageConn *c, LineageCsr *p,
                                         sqlite3_int64 id);
+void lineage_cache_seeked(LineageCsr *p, sqlite3_int64 id, unsigned int nRow);
 void lineage_csr_release(LineageCsr *p);
 /* The writers' statement cache: a statement for the SQL literal zSql (kept
 ** for reuse when possible), given back with lineage_conn_stmt_done. */
@@ -275,6 +281,7 @@ typedef struct LineageWalker {
   int bFromMemory;            /* the node's neighbours come from a block */
   const unsigned int *aNbr;   /* then: aNbr[iNbr .. iNbrEnd) are left */
   unsigned int iNbr, iNbrEnd;
+  unsigned int nSeekRow;      /* neighbours the current seek has read */
   sqlite3_int64 maxDepth;     /* deepest depth to discover; -1: no limit */
   sqlite3_stmt *pNeighbors;   /* one index seek: a node's neighbours */
   LineageConn *conn;          /* owner of the adjacency cache */

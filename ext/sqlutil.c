@@ -143,12 +143,15 @@ sqlite3_int64 lx_int(Lx *x, sqlite3_int64 iDefault, const char *zSql,
 }
 
 /* sqlite3_column_text() returns NULL when it runs out of memory (adding a
-** terminator or converting a number): that is an error, not an SQL NULL. */
+** terminator or converting a number): that is an error, not an SQL NULL.
+** The type is only asked when there is no text (a failed conversion leaves
+** it as it was), which saves a call for every value that has some. */
 const char *lx_column_text(Lx *x, sqlite3_stmt *pStmt, int iCol){
-  const char *z;
-  if( sqlite3_column_type(pStmt, iCol)==SQLITE_NULL ) return 0;
-  z = (const char*)sqlite3_column_text(pStmt, iCol);
-  if( z==0 && x->rc==SQLITE_OK ) x->rc = SQLITE_NOMEM;
+  const char *z = (const char*)sqlite3_column_text(pStmt, iCol);
+  if( z==0 && sqlite3_column_type(pStmt, iCol)!=SQLITE_NULL
+   && x->rc==SQLITE_OK ){
+    x->rc = SQLITE_NOMEM;
+  }
   return z;
 }
 

@@ -250,6 +250,7 @@ static int walker_begin_node(LineageWalker *w){
     w->iNbrEnd = b->aOff[i+1];
   }else{
     sqlite3_bind_int64(w->pNeighbors, 1, v->id);
+    w->nSeekRow = 0;
   }
   return 1;
 }
@@ -278,8 +279,13 @@ int lineage_walker_step(LineageWalker *w){
     if( rc!=SQLITE_ROW ){
       sqlite3_reset(w->pNeighbors);
       w->bExpanding = 0;
-      return rc==SQLITE_DONE ? SQLITE_OK : rc;
+      if( rc!=SQLITE_DONE ) return rc;
+      if( w->pCsr ){
+        lineage_cache_seeked(w->pCsr, w->aQueue[iParent-1].id, w->nSeekRow);
+      }
+      return SQLITE_OK;
     }
+    w->nSeekRow++;
     rc = walker_visit(w, sqlite3_column_int64(w->pNeighbors, 0), iParent, depth);
     if( rc ) return rc;
   }
