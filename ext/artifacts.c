@@ -227,13 +227,10 @@ void lineage_fn_log_artifact(sqlite3_context *ctx, int argc, sqlite3_value **arg
     ver.id = sqlite3_last_insert_rowid(x.db);
     strcpy(ver.zKind, "artifact");
     ver.version = iNext;
-    ver.zProject = sqlite3_mprintf("%s", zProject);
-    ver.zName = sqlite3_mprintf("%s", zName);
-    ver.zType = sqlite3_mprintf("%s", zType);
-    ver.zState = sqlite3_mprintf("committed");
-    if( !ver.zProject || !ver.zName || !ver.zType || !ver.zState ){
-      if( x.rc==SQLITE_OK ) x.rc = SQLITE_NOMEM;
-    }
+    ver.zProject = lx_strdup(&x, zProject);
+    ver.zName = lx_strdup(&x, zName);
+    ver.zType = lx_strdup(&x, zType);
+    ver.zState = lx_strdup(&x, "committed");
     lx_exec(&x, "INSERT INTO lineage_version(node_id, digest, size, "
                 "file_count, description, metadata, tags, created_at, "
                 "logged_by) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,NULLIF(?9,0))",

@@ -47,7 +47,8 @@ const char *lx_arg_text(sqlite3_value *p);
 void lx_finalize(Lx *x, sqlite3_stmt *pStmt);
 void lx_fail(Lx *x, const char *zFmt, ...);
 /* Prepare zSql and bind one argument per letter of zTypes: 't' text
-** (const char*, NULL binds NULL), 'i' sqlite3_int64, 'd' double,
+** (const char*, NULL binds NULL; bound without a copy, so it must stay
+** valid until lx_finalize), 'i' sqlite3_int64, 'd' double,
 ** 'v' sqlite3_value*. Returns NULL once x has failed. */
 sqlite3_stmt *lx_prepare(Lx *x, const char *zSql, const char *zTypes, ...);
 /* Step; SQLITE_ROW or SQLITE_DONE, or the error (recorded in x). */
@@ -64,6 +65,9 @@ char *lx_text(Lx *x, const char *zSql, const char *zTypes, ...);
 const char *lx_column_text(Lx *x, sqlite3_stmt *pStmt, int iCol);
 /* The same, copied (sqlite3_malloc'd). */
 char *lx_column_dup(Lx *x, sqlite3_stmt *pStmt, int iCol);
+/* A copy of z (sqlite3_malloc'd); NULL with x failed (SQLITE_NOMEM) when
+** out of memory. */
+char *lx_strdup(Lx *x, const char *z);
 /* json_type(pJson) (sqlite3_malloc'd), or NULL when pJson is not JSON. */
 char *lx_json_type(Lx *x, sqlite3_value *pJson);
 /* SAVEPOINT for writer zFunc; then lx_end() releases it, or rolls it back if x failed, and

@@ -272,7 +272,8 @@ static int schema_or_fail(Lx *x, const char *zKind, const char *zRef){
 
 void lineage_resolve_run(Lx *x, const char *zRef, LineageNode *pOut){
   LineageRef r;
-  char *zProject = 0;
+  const char *zProject;
+  char *zOwned;
   memset(pOut, 0, sizeof(*pOut));
   if( x->rc ) return;
   if( zRef==0 ){ lx_fail(x, "the run is NULL"); return; }
@@ -295,8 +296,8 @@ void lineage_resolve_run(Lx *x, const char *zRef, LineageNode *pOut){
     }
     lineage_node_clear(pOut);
   }
-  zProject = r.zProject ? sqlite3_mprintf("%s", r.zProject)
-                        : unique_project(x, "run", r.zName, zRef);
+  zOwned = r.zProject ? 0 : unique_project(x, "run", r.zName, zRef);
+  zProject = r.zProject ? r.zProject : zOwned;
   if( x->rc==SQLITE_OK && zProject==0 ) x->rc = SQLITE_NOMEM;
   if( x->rc==SQLITE_OK
    && !node_query(x, pOut, lx_prepare(x, "SELECT " NODE_COLS " FROM "
@@ -305,7 +306,7 @@ void lineage_resolve_run(Lx *x, const char *zRef, LineageNode *pOut){
    && x->rc==SQLITE_OK ){
     lx_fail(x, "no run '%s' in project '%s'", r.zName, zProject);
   }
-  sqlite3_free(zProject);
+  sqlite3_free(zOwned);
   lineage_ref_clear(&r);
 }
 
@@ -399,20 +400,16 @@ static int select_version(Lx *x, const char *zName, const char *zProj,
 void lineage_resolve_version(Lx *x, const char *zRef, const char *zProject,
                              LineageNode *pOut){
   LineageRef r;
-  char *zProj = 0;
-  const char *zSel;
+  const char *zProj, *zSel;
+  char *zOwned;
   memset(pOut, 0, sizeof(*pOut));
   if( x->rc ) return;
   if( zRef==0 ){ lx_fail(x, "the artifact is NULL"); return; }
   lineage_ref_parse(x, zRef, 1, &r);
   if( !schema_or_fail(x, "artifact", zRef) ){ lineage_ref_clear(&r); return; }
-  if( r.zProject ){
-    zProj = sqlite3_mprintf("%s", r.zProject);
-  }else if( zProject ){
-    zProj = sqlite3_mprintf("%s", zProject);
-  }else{
-    zProj = unique_project(x, "artifact", r.zName, zRef);
-  }
+  zOwned = r.zProject || zProject ? 0
+         : unique_project(x, "artifact", r.zName, zRef);
+  zProj = r.zProject ? r.zProject : zProject ? zProject : zOwned;
   if( x->rc==SQLITE_OK && zProj==0 ) x->rc = SQLITE_NOMEM;
   zSel = r.zSel ? r.zSel : "latest";
   /* The lookup first (one seek); only a miss asks why. */
@@ -425,7 +422,7 @@ void lineage_resolve_version(Lx *x, const char *zRef, const char *zProject,
       no_selector(x, r.zName, zProj, zSel);
     }
   }
-  sqlite3_free(zProj);
+  sqlite3_free(zOwned);
   lineage_ref_clear(&r);
 }
 

@@ -75,8 +75,10 @@ static sqlite3_stmt *lx_vprepare(Lx *x, const char *zSql, const char *zTypes,
   for(i=0; rc==SQLITE_OK && zTypes && zTypes[i]; i++){
     switch( zTypes[i] ){
       case 't': {
+        /* Not copied: the caller's text outlives the statement's use (it
+        ** is given back with lx_finalize, which resets and unbinds it). */
         const char *z = va_arg(ap, const char*);
-        rc = z ? sqlite3_bind_text(pStmt, i+1, z, -1, SQLITE_TRANSIENT)
+        rc = z ? sqlite3_bind_text(pStmt, i+1, z, -1, SQLITE_STATIC)
                : sqlite3_bind_null(pStmt, i+1);
         break;
       }
@@ -157,8 +159,19 @@ const char *lx_column_text(Lx *x, sqlite3_stmt *pStmt, int iCol){
 
 char *lx_column_dup(Lx *x, sqlite3_stmt *pStmt, int iCol){
   const char *z = lx_column_text(x, pStmt, iCol);
-  char *zCopy = z ? sqlite3_mprintf("%s", z) : 0;
-  if( z && zCopy==0 && x->rc==SQLITE_OK ) x->rc = SQLITE_NOMEM;
+  return z ? lx_strdup(x, z) : 0;
+}
+
+/* A copy with malloc and memcpy: sqlite3_mprintf("%s") costs several
+** times as much, and the writers copy a few names per call. */
+char *lx_strdup(Lx *x, const char *z){
+  size_t n = strlen(z) + 1;
+  char *zCopy = sqlite3_malloc64(n);
+  if( zCopy ){
+    memcpy(zCopy, z, n);
+  }else if( x->rc==SQLITE_OK ){
+    x->rc = SQLITE_NOMEM;
+  }
   return zCopy;
 }
 
