@@ -313,8 +313,10 @@ typedef struct LineageMeta {
   sqlite3_stmt *pStmt;
   sqlite3_int64 id;   /* the node pStmt is positioned on */
   int bValid;         /* pStmt holds id's row */
+  int bDesc;          /* the cursor goes down the ids */
 } LineageMeta;
-int lineage_meta_open(LineageMeta *m, sqlite3 *db, char **pzErr);
+/* bDesc: the ids asked for will mostly go down (an upstream walk). */
+int lineage_meta_open(LineageMeta *m, sqlite3 *db, int bDesc, char **pzErr);
 /* Position on node id: SQLITE_ROW if it exists, SQLITE_DONE if not. */
 int lineage_meta_seek(LineageMeta *m, sqlite3_int64 id);
 void lineage_meta_close(LineageMeta *m);

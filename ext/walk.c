@@ -215,7 +215,9 @@ static int walkFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
   if( rc ) return rc;
   if( !c->bOpen ){
     rc = lineage_walker_open(&c->w, p->db, p->conn, p->dir, &p->base.zErrMsg);
-    if( rc==SQLITE_OK ) rc = lineage_meta_open(&c->meta, p->db, &p->base.zErrMsg);
+    if( rc==SQLITE_OK ) rc = lineage_meta_open(&c->meta, p->db,
+                                          p->dir==LINEAGE_UPSTREAM,
+                                          &p->base.zErrMsg);
     if( rc ) return rc;
     c->bOpen = 1;
   }

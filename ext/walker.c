@@ -319,19 +319,25 @@ int lineage_start_node(sqlite3 *db, LineageConn *conn, LineageMeta *pMeta,
 
 /* ---- metadata ----------------------------------------------------------- */
 
-/* How far forward the metadata cursor steps before it seeks instead. */
+/* How far the metadata cursor steps before it seeks instead. */
 #define META_STEP_MAX 16
 
-int lineage_meta_open(LineageMeta *m, sqlite3 *db, char **pzErr){
+int lineage_meta_open(LineageMeta *m, sqlite3 *db, int bDesc, char **pzErr){
+  static const char *azSql[2] = {
+    "SELECT node_id, kind, project, name, version, type, state "
+    "FROM main.lineage_node WHERE node_id>=?1 ORDER BY node_id",
+    "SELECT node_id, kind, project, name, version, type, state "
+    "FROM main.lineage_node WHERE node_id<=?1 ORDER BY node_id DESC",
+  };
   int rc;
   memset(m, 0, sizeof(*m));
-  /* A cursor from id upwards: walks often ask for ids a little above the
-  ** last one (lineage is recorded in order), and stepping forward a few
-  ** rows is cheaper than a new seek. */
-  rc = sqlite3_prepare_v3(db,
-      "SELECT node_id, kind, project, name, version, type, state "
-      "FROM main.lineage_node WHERE node_id>=?1 ORDER BY node_id", -1,
-      SQLITE_PREPARE_PERSISTENT, &m->pStmt, 0);
+  /* A cursor that goes on in the direction the walk's ids tend to go:
+  ** lineage is recorded in order, so a downstream walk mostly asks for ids
+  ** a little above the last one, an upstream walk a little below; stepping
+  ** a few rows is cheaper than a new seek. */
+  m->bDesc = bDesc!=0;
+  rc = sqlite3_prepare_v3(db, azSql[m->bDesc], -1, SQLITE_PREPARE_PERSISTENT,
+                          &m->pStmt, 0);
   if( rc!=SQLITE_OK ){
     *pzErr = sqlite3_mprintf("lineage: %s", sqlite3_errmsg(db));
   }
@@ -345,13 +351,16 @@ void lineage_meta_close(LineageMeta *m){
 
 int lineage_meta_seek(LineageMeta *m, sqlite3_int64 id){
   sqlite3_int64 at = m->bValid ? sqlite3_column_int64(m->pStmt, 0) : 0;
+  /* How far the cursor is behind id, in its own direction. */
+  sqlite3_int64 gap = m->bDesc ? at-id : id-at;
   int rc = SQLITE_ROW;
-  if( !m->bValid || at>id || id-at>META_STEP_MAX ){
+  if( !m->bValid || gap<0 || gap>META_STEP_MAX ){
     sqlite3_reset(m->pStmt);
     sqlite3_bind_int64(m->pStmt, 1, id);
     rc = sqlite3_step(m->pStmt);
   }else{
-    while( at<id && (rc = sqlite3_step(m->pStmt))==SQLITE_ROW ){
+    while( (m->bDesc ? at>id : at<id)
+        && (rc = sqlite3_step(m->pStmt))==SQLITE_ROW ){
       at = sqlite3_column_int64(m->pStmt, 0);
     }
   }
