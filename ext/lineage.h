@@ -220,6 +220,8 @@ typedef struct LineageCsr {
   LineageBlock **apBlock;    /* nBlock; NULL: not loaded */
   LineageSeeks *aSeeks;      /* nBlock */
   sqlite3_int64 nByte;       /* memory held: the arrays and the blocks */
+  sqlite3_int64 nLoaded;     /* blocks loaded */
+  sqlite3_int64 nHit;        /* nodes expanded from loaded blocks */
 } LineageCsr;
 
 /* The pAux of the walk modules: the connection and the direction. */

@@ -103,6 +103,18 @@ void lineage_ref_clear(LineageRef *p){
   memset(p, 0, sizeof(*p));
 }
 
+/* The first n bytes of z as a string (sqlite3_malloc'd), or NULL when out
+** of memory: a reference is split on every writer call, and
+** sqlite3_mprintf("%.*s") costs several times as much. */
+static char *str_n(const char *z, size_t n){
+  char *zOut = sqlite3_malloc64(n+1);
+  if( zOut ){
+    memcpy(zOut, z, n);
+    zOut[n] = 0;
+  }
+  return zOut;
+}
+
 void lineage_ref_parse(Lx *x, const char *zRef, int isArtifact, LineageRef *p){
   const char *zColon, *zEnd, *zLast;
   int nSlash = 0;
@@ -130,7 +142,7 @@ void lineage_ref_parse(Lx *x, const char *zRef, int isArtifact, LineageRef *p){
     return;
   }
   if( nSlash>0 ){
-    p->zProject = sqlite3_mprintf("%.*s", (int)(zLast-1-zRef), zRef);
+    p->zProject = str_n(zRef, zLast-1-zRef);
     if( p->zProject==0 ){ x->rc = SQLITE_NOMEM; return; }
     if( !lineage_valid_project(p->zProject) ){
       lx_fail(x, "invalid %s reference '%s': empty project or entity",
@@ -139,8 +151,8 @@ void lineage_ref_parse(Lx *x, const char *zRef, int isArtifact, LineageRef *p){
       return;
     }
   }
-  p->zName = sqlite3_mprintf("%.*s", (int)(zEnd-zLast), zLast);
-  if( zColon ) p->zSel = sqlite3_mprintf("%s", zColon+1);
+  p->zName = str_n(zLast, zEnd-zLast);
+  if( zColon ) p->zSel = str_n(zColon+1, strlen(zColon+1));
   if( p->zName==0 || (zColon && p->zSel==0) ){
     x->rc = SQLITE_NOMEM;
     lineage_ref_clear(p);

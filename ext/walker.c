@@ -230,7 +230,7 @@ int lineage_walker_start(LineageWalker *w, sqlite3_int64 id,
 ** (a depth limit). */
 static int walker_begin_node(LineageWalker *w){
   const LineageVisit *v = &w->aQueue[w->iExpand++];
-  const LineageCsr *p = w->pCsr;
+  LineageCsr *p = w->pCsr;
   const LineageBlock *b = 0;
   if( w->maxDepth>=0 && (sqlite3_int64)v->depth>=w->maxDepth ) return 0;
   if( p ){
@@ -239,12 +239,13 @@ static int walker_begin_node(LineageWalker *w){
     if( v->id>=0 && v->id<(sqlite3_int64)p->nNode ){
       b = p->apBlock[v->id >> LINEAGE_BLOCK_BITS];
     }
-    if( b==0 ) b = lineage_cache_block(w->conn, w->pCsr, v->id);
+    if( b==0 ) b = lineage_cache_block(w->conn, p, v->id);
   }
   w->bExpanding = 1;
   w->bFromMemory = b!=0;
   if( b ){
     unsigned int i = (unsigned int)(v->id & (LINEAGE_BLOCK-1));
+    p->nHit++;
     w->aNbr = b->aNbr;
     w->iNbr = b->aOff[i];
     w->iNbrEnd = b->aOff[i+1];
