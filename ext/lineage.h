@@ -317,8 +317,11 @@ typedef struct LineageMeta {
   int bValid;         /* pStmt holds id's row */
   int bDesc;          /* the cursor goes down the ids */
 } LineageMeta;
-/* bDesc: the ids asked for will mostly go down (an upstream walk). */
-int lineage_meta_open(LineageMeta *m, sqlite3 *db, int bDesc, char **pzErr);
+/* flags: LINEAGE_META_DESC, the ids asked for will mostly go down (an
+** upstream walk); LINEAGE_META_ID_ONLY, no columns but node_id. */
+#define LINEAGE_META_DESC     1
+#define LINEAGE_META_ID_ONLY  2
+int lineage_meta_open(LineageMeta *m, sqlite3 *db, int flags, char **pzErr);
 /* Position on node id: SQLITE_ROW if it exists, SQLITE_DONE if not. */
 int lineage_meta_seek(LineageMeta *m, sqlite3_int64 id);
 void lineage_meta_close(LineageMeta *m);
@@ -339,7 +342,7 @@ int lineage_meta_result(LineageMeta *m, sqlite3_int64 id, int iCol,
   "version INTEGER, type TEXT, state TEXT"
 
 /* The node_id a walk starts at (an integer node_id, an artifact or a run
-** reference); pMeta, when open, checks an integer with one step or seek.
+** reference); pMeta, when open, checks an integer with a step or a seek.
 ** On error *pzErr gets the "lineage: ..." message. */
 int lineage_start_node(sqlite3 *db, LineageConn *conn, LineageMeta *pMeta,
                        sqlite3_value *pStart, sqlite3_int64 *pId,

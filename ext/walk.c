@@ -42,15 +42,41 @@ typedef struct WalkVtab {
   int dir;                    /* LINEAGE_UPSTREAM or LINEAGE_DOWNSTREAM */
 } WalkVtab;
 
+/* A copy of an argument: an integer is kept as such (no allocation: a join
+** that walks from every row of a table calls xFilter once a row). */
+typedef struct WalkArg {
+  int eType;                  /* 0: absent, SQLITE_INTEGER: i, else p */
+  sqlite3_int64 i;
+  sqlite3_value *p;
+} WalkArg;
+
+static int arg_save(WalkArg *a, sqlite3_value *v){
+  sqlite3_value_free(a->p);
+  a->p = 0;
+  a->eType = v ? sqlite3_value_type(v) : 0;
+  if( a->eType==SQLITE_INTEGER ){
+    a->i = sqlite3_value_int64(v);
+  }else if( a->eType ){
+    a->p = sqlite3_value_dup(v);
+    if( a->p==0 ) return SQLITE_NOMEM;
+  }
+  return SQLITE_OK;
+}
+
+static void arg_result(sqlite3_context *ctx, const WalkArg *a){
+  if( a->eType==SQLITE_INTEGER ) sqlite3_result_int64(ctx, a->i);
+  else if( a->p ) sqlite3_result_value(ctx, a->p);
+}
+
 typedef struct WalkCursor {
   sqlite3_vtab_cursor base;
   LineageWalker w;
   LineageMeta meta;
+  LineageMeta ids;            /* checks that an integer start exists */
   int bOpen;                  /* w and meta are prepared */
   unsigned int iRow;          /* the current row is w.aQueue[iRow] */
   int bEmpty;                 /* a depth bound below 0: no rows at all */
-  sqlite3_value *pStart;      /* copies of the arguments, for the */
-  sqlite3_value *pMaxDepth;   /* hidden columns */
+  WalkArg start, maxDepth;    /* the arguments, for the hidden columns */
 } WalkCursor;
 
 static int walkConnect(sqlite3 *db, void *pAux, int argc,
@@ -94,8 +120,9 @@ static int walkClose(sqlite3_vtab_cursor *cur){
   WalkCursor *c = (WalkCursor*)cur;
   lineage_walker_close(&c->w);
   lineage_meta_close(&c->meta);
-  sqlite3_value_free(c->pStart);
-  sqlite3_value_free(c->pMaxDepth);
+  lineage_meta_close(&c->ids);
+  arg_save(&c->start, 0);
+  arg_save(&c->maxDepth, 0);
   sqlite3_free(c);
   return SQLITE_OK;
 }
@@ -135,10 +162,8 @@ static int walkColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i){
     case WALK_COL_PARENT_ID:
       if( v->parent ) sqlite3_result_int64(ctx, c->w.aQueue[v->parent-1].id);
       break;
-    case WALK_COL_START:      sqlite3_result_value(ctx, c->pStart); break;
-    case WALK_COL_MAX_DEPTH:
-      if( c->pMaxDepth ) sqlite3_result_value(ctx, c->pMaxDepth);
-      break;
+    case WALK_COL_START:      arg_result(ctx, &c->start); break;
+    case WALK_COL_MAX_DEPTH:  arg_result(ctx, &c->maxDepth); break;
     default:
       return lineage_meta_result(&c->meta, v->id, i, ctx);
   }
@@ -188,18 +213,14 @@ static int walkFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
         p->dir==LINEAGE_UPSTREAM ? "lineage_upstream" : "lineage_downstream");
     return SQLITE_ERROR;
   }
-  sqlite3_value_free(c->pStart);
-  sqlite3_value_free(c->pMaxDepth);
-  c->pStart = sqlite3_value_dup(argv[0]);
-  c->pMaxDepth = 0;
   c->iRow = 0;
   c->bEmpty = 1;
-  if( c->pStart==0 ) return SQLITE_NOMEM;
+  arg_save(&c->maxDepth, 0);
+  if( arg_save(&c->start, argv[0]) ) return SQLITE_NOMEM;
   sqlite3_free(p->base.zErrMsg);
   p->base.zErrMsg = 0;
   if( idxNum & WALK_MAXDEPTH ){
-    c->pMaxDepth = sqlite3_value_dup(argv[iArg]);
-    if( c->pMaxDepth==0 ) return SQLITE_NOMEM;
+    if( arg_save(&c->maxDepth, argv[iArg]) ) return SQLITE_NOMEM;
     rc = lineage_int_arg(argv[iArg++], "max_depth", 0, -1, &maxDepth,
                          &p->base.zErrMsg);
     if( rc ) return rc;
@@ -210,14 +231,20 @@ static int walkFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     if( b>=0 && (maxDepth<0 || b<maxDepth) ) maxDepth = b;
   }
 
-  rc = lineage_start_node(p->db, p->conn, &c->meta, argv[0], &startId,
+  rc = lineage_start_node(p->db, p->conn, &c->ids, argv[0], &startId,
                           &p->base.zErrMsg);
   if( rc ) return rc;
   if( !c->bOpen ){
     rc = lineage_walker_open(&c->w, p->db, p->conn, p->dir, &p->base.zErrMsg);
-    if( rc==SQLITE_OK ) rc = lineage_meta_open(&c->meta, p->db,
-                                          p->dir==LINEAGE_UPSTREAM,
-                                          &p->base.zErrMsg);
+    if( rc==SQLITE_OK ){
+      rc = lineage_meta_open(&c->meta, p->db,
+                             p->dir==LINEAGE_UPSTREAM ? LINEAGE_META_DESC : 0,
+                             &p->base.zErrMsg);
+    }
+    if( rc==SQLITE_OK ){
+      rc = lineage_meta_open(&c->ids, p->db, LINEAGE_META_ID_ONLY,
+                             &p->base.zErrMsg);
+    }
     if( rc ) return rc;
     c->bOpen = 1;
   }

@@ -323,21 +323,25 @@ int lineage_start_node(sqlite3 *db, LineageConn *conn, LineageMeta *pMeta,
 /* How far the metadata cursor steps before it seeks instead. */
 #define META_STEP_MAX 16
 
-int lineage_meta_open(LineageMeta *m, sqlite3 *db, int bDesc, char **pzErr){
-  static const char *azSql[2] = {
+int lineage_meta_open(LineageMeta *m, sqlite3 *db, int flags, char **pzErr){
+  static const char *azSql[4] = {
     "SELECT node_id, kind, project, name, version, type, state "
     "FROM main.lineage_node WHERE node_id>=?1 ORDER BY node_id",
     "SELECT node_id, kind, project, name, version, type, state "
     "FROM main.lineage_node WHERE node_id<=?1 ORDER BY node_id DESC",
+    "SELECT node_id FROM main.lineage_node WHERE node_id>=?1 ORDER BY node_id",
+    "SELECT node_id FROM main.lineage_node WHERE node_id<=?1 "
+    "ORDER BY node_id DESC",
   };
   int rc;
   memset(m, 0, sizeof(*m));
   /* A cursor that goes on in the direction the walk's ids tend to go:
   ** lineage is recorded in order, so a downstream walk mostly asks for ids
   ** a little above the last one, an upstream walk a little below; stepping
-  ** a few rows is cheaper than a new seek. */
-  m->bDesc = bDesc!=0;
-  rc = sqlite3_prepare_v3(db, azSql[m->bDesc], -1, SQLITE_PREPARE_PERSISTENT,
+  ** a few rows is cheaper than a new seek. LINEAGE_META_ID_ONLY: a cursor
+  ** that only says whether ids exist (each step decodes one column). */
+  m->bDesc = (flags & LINEAGE_META_DESC)!=0;
+  rc = sqlite3_prepare_v3(db, azSql[flags & 3], -1, SQLITE_PREPARE_PERSISTENT,
                           &m->pStmt, 0);
   if( rc!=SQLITE_OK ){
     *pzErr = sqlite3_mprintf("lineage: %s", sqlite3_errmsg(db));
