@@ -302,7 +302,7 @@ static int cluFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
       rc = lineage_walker_open(&c->down, p->db, p->conn, LINEAGE_DOWNSTREAM,
                                &p->base.zErrMsg);
     }
-    if( rc==SQLITE_OK ) rc = lineage_meta_open(&c->meta, p->db, 0, &p->base.zErrMsg);
+    if( rc==SQLITE_OK ) rc = lineage_meta_open(&c->meta, p->db, p->conn, 0, &p->base.zErrMsg);
     if( rc ) return rc;
     c->bOpen = 1;
   }

@@ -310,24 +310,41 @@ int lineage_walker_step(LineageWalker *w);
 ** (indexing the queue). */
 int lineage_walker_find(LineageWalker *w, sqlite3_int64 id);
 
-/* The metadata of one node, read on demand (one seek on lineage_node). */
+/* The metadata of the walk tables' rows, read on demand (meta.c): a cursor
+** on lineage_node that steps along the ids, and batches of up to 64 ids. */
+typedef struct LineageMetaBatch LineageMetaBatch;
 typedef struct LineageMeta {
+  sqlite3 *db;
+  LineageConn *conn;  /* lends the statements */
   sqlite3_stmt *pStmt;
   sqlite3_int64 id;   /* the node pStmt is positioned on */
   int bValid;         /* pStmt holds id's row */
   int bDesc;          /* the cursor goes down the ids */
+  LineageMetaBatch *pBatch;
 } LineageMeta;
 /* flags: LINEAGE_META_DESC, the ids asked for will mostly go down (an
 ** upstream walk); LINEAGE_META_ID_ONLY, no columns but node_id. */
 #define LINEAGE_META_DESC     1
 #define LINEAGE_META_ID_ONLY  2
-int lineage_meta_open(LineageMeta *m, sqlite3 *db, int flags, char **pzErr);
+int lineage_meta_open(LineageMeta *m, sqlite3 *db, LineageConn *conn,
+                      int flags, char **pzErr);
 /* Position on node id: SQLITE_ROW if it exists, SQLITE_DONE if not. */
 int lineage_meta_seek(LineageMeta *m, sqlite3_int64 id);
 void lineage_meta_close(LineageMeta *m);
 /* Result column iCol (LINEAGE_COL_KIND..LINEAGE_COL_STATE) of node id. */
 int lineage_meta_result(LineageMeta *m, sqlite3_int64 id, int iCol,
                         sqlite3_context *ctx);
+/* The same for row iRow of walk w, reading ahead in batches when its
+** queued ids are not a few steps apart. */
+int lineage_meta_walk_result(LineageMeta *m, const LineageWalker *w,
+                             unsigned int iRow, int iCol,
+                             sqlite3_context *ctx);
+/* How many rows the walk should have queued from iRow on before
+** lineage_meta_walk_result(iRow): 0, or the size of a batch. */
+unsigned int lineage_meta_ahead(LineageMeta *m, const LineageWalker *w,
+                                unsigned int iRow);
+/* A new walk starts: forget the batch. */
+void lineage_meta_forget(LineageMeta *m);
 /* The columns every walk table starts with. */
 #define LINEAGE_COL_NODE_ID  0
 #define LINEAGE_COL_KIND     1

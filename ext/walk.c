@@ -128,8 +128,8 @@ static int walkClose(sqlite3_vtab_cursor *cur){
 }
 
 /* Expand the walk until row iRow exists or the walk is complete. */
-static int walkFill(WalkCursor *c){
-  while( c->iRow>=c->w.nQueue ){
+static int walkFill(WalkCursor *c, unsigned int iRow){
+  while( iRow>=c->w.nQueue ){
     int rc = lineage_walker_step(&c->w);
     if( rc==SQLITE_DONE ) break;
     if( rc!=SQLITE_OK ){
@@ -145,7 +145,7 @@ static int walkFill(WalkCursor *c){
 static int walkNext(sqlite3_vtab_cursor *cur){
   WalkCursor *c = (WalkCursor*)cur;
   c->iRow++;
-  return walkFill(c);
+  return walkFill(c, c->iRow);
 }
 
 static int walkEof(sqlite3_vtab_cursor *cur){
@@ -164,8 +164,16 @@ static int walkColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i){
       break;
     case WALK_COL_START:      arg_result(ctx, &c->start); break;
     case WALK_COL_MAX_DEPTH:  arg_result(ctx, &c->maxDepth); break;
-    default:
-      return lineage_meta_result(&c->meta, v->id, i, ctx);
+    default: {
+      /* Metadata: when it will be read in a batch, let the walk run that
+      ** far ahead first (at most a batch of rows more than asked for). */
+      unsigned int nAhead = lineage_meta_ahead(&c->meta, &c->w, c->iRow);
+      if( nAhead ){
+        int rc = walkFill(c, c->iRow + nAhead - 1);
+        if( rc ) return rc;
+      }
+      return lineage_meta_walk_result(&c->meta, &c->w, c->iRow, i, ctx);
+    }
   }
   return SQLITE_OK;
 }
@@ -237,21 +245,22 @@ static int walkFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
   if( !c->bOpen ){
     rc = lineage_walker_open(&c->w, p->db, p->conn, p->dir, &p->base.zErrMsg);
     if( rc==SQLITE_OK ){
-      rc = lineage_meta_open(&c->meta, p->db,
+      rc = lineage_meta_open(&c->meta, p->db, p->conn,
                              p->dir==LINEAGE_UPSTREAM ? LINEAGE_META_DESC : 0,
                              &p->base.zErrMsg);
     }
     if( rc==SQLITE_OK ){
-      rc = lineage_meta_open(&c->ids, p->db, LINEAGE_META_ID_ONLY,
+      rc = lineage_meta_open(&c->ids, p->db, p->conn, LINEAGE_META_ID_ONLY,
                              &p->base.zErrMsg);
     }
     if( rc ) return rc;
     c->bOpen = 1;
   }
+  lineage_meta_forget(&c->meta);
   rc = lineage_walker_start(&c->w, startId, maxDepth);
   if( rc ) return rc;
   c->bEmpty = 0;
-  return walkFill(c);
+  return walkFill(c, c->iRow);
 }
 
 /*

@@ -171,8 +171,9 @@ int lineage_walker_open(LineageWalker *w, sqlite3 *db, LineageConn *conn,
   memset(w, 0, sizeof(*w));
   w->conn = conn;
   w->dir = dir;
-  rc = sqlite3_prepare_v3(db, azSql[dir], -1, SQLITE_PREPARE_PERSISTENT,
-                          &w->pNeighbors, 0);
+  /* Borrowed from the connection's kept statements: a query that walks
+  ** prepares nothing after the first. */
+  w->pNeighbors = lineage_conn_stmt(conn, azSql[dir], &rc);
   if( rc!=SQLITE_OK ){
     *pzErr = sqlite3_mprintf("lineage: %s", sqlite3_errmsg(db));
   }
@@ -180,7 +181,7 @@ int lineage_walker_open(LineageWalker *w, sqlite3 *db, LineageConn *conn,
 }
 
 void lineage_walker_close(LineageWalker *w){
-  sqlite3_finalize(w->pNeighbors);
+  if( w->pNeighbors ) lineage_conn_stmt_done(w->conn, w->pNeighbors);
   lineage_csr_release(w->pCsr);
   sqlite3_free(w->aQueue);
   sqlite3_free(w->aSlot);
@@ -315,103 +316,6 @@ int lineage_start_node(sqlite3 *db, LineageConn *conn, LineageMeta *pMeta,
   }
   *pId = start.id;
   lineage_node_clear(&start);
-  return SQLITE_OK;
-}
-
-/* ---- metadata ----------------------------------------------------------- */
-
-/* How far the metadata cursor steps before it seeks instead. */
-#define META_STEP_MAX 16
-
-int lineage_meta_open(LineageMeta *m, sqlite3 *db, int flags, char **pzErr){
-  static const char *azSql[4] = {
-    "SELECT node_id, kind, project, name, version, type, state "
-    "FROM main.lineage_node WHERE node_id>=?1 ORDER BY node_id",
-    "SELECT node_id, kind, project, name, version, type, state "
-    "FROM main.lineage_node WHERE node_id<=?1 ORDER BY node_id DESC",
-    "SELECT node_id FROM main.lineage_node WHERE node_id>=?1 ORDER BY node_id",
-    "SELECT node_id FROM main.lineage_node WHERE node_id<=?1 "
-    "ORDER BY node_id DESC",
-  };
-  int rc;
-  memset(m, 0, sizeof(*m));
-  /* A cursor that goes on in the direction the walk's ids tend to go:
-  ** lineage is recorded in order, so a downstream walk mostly asks for ids
-  ** a little above the last one, an upstream walk a little below; stepping
-  ** a few rows is cheaper than a new seek. LINEAGE_META_ID_ONLY: a cursor
-  ** that only says whether ids exist (each step decodes one column). */
-  m->bDesc = (flags & LINEAGE_META_DESC)!=0;
-  rc = sqlite3_prepare_v3(db, azSql[flags & 3], -1, SQLITE_PREPARE_PERSISTENT,
-                          &m->pStmt, 0);
-  if( rc!=SQLITE_OK ){
-    *pzErr = sqlite3_mprintf("lineage: %s", sqlite3_errmsg(db));
-  }
-  return rc;
-}
-
-void lineage_meta_close(LineageMeta *m){
-  sqlite3_finalize(m->pStmt);
-  memset(m, 0, sizeof(*m));
-}
-
-int lineage_meta_seek(LineageMeta *m, sqlite3_int64 id){
-  sqlite3_int64 at = m->bValid ? sqlite3_column_int64(m->pStmt, 0) : 0;
-  /* How far the cursor is behind id, in its own direction. */
-  sqlite3_int64 gap = m->bDesc ? at-id : id-at;
-  int rc = SQLITE_ROW;
-  if( !m->bValid || gap<0 || gap>META_STEP_MAX ){
-    sqlite3_reset(m->pStmt);
-    sqlite3_bind_int64(m->pStmt, 1, id);
-    rc = sqlite3_step(m->pStmt);
-  }else{
-    while( (m->bDesc ? at>id : at<id)
-        && (rc = sqlite3_step(m->pStmt))==SQLITE_ROW ){
-      at = sqlite3_column_int64(m->pStmt, 0);
-    }
-  }
-  m->bValid = rc==SQLITE_ROW;
-  if( rc!=SQLITE_ROW ){
-    sqlite3_reset(m->pStmt);
-    return rc;
-  }
-  m->id = sqlite3_column_int64(m->pStmt, 0);
-  return m->id==id ? SQLITE_ROW : SQLITE_DONE;
-}
-
-int lineage_meta_result(LineageMeta *m, sqlite3_int64 id, int iCol,
-                        sqlite3_context *ctx){
-  sqlite3_stmt *p = m->pStmt;
-  if( !m->bValid || m->id!=id ){
-    int rc = lineage_meta_seek(m, id);
-    /* A node deleted under the walk by hand has no metadata: NULLs. */
-    if( rc!=SQLITE_ROW ) return rc==SQLITE_DONE ? SQLITE_OK : rc;
-  }
-  switch( iCol ){
-    case LINEAGE_COL_KIND:    sqlite3_result_value(ctx, sqlite3_column_value(p, 1)); break;
-    case LINEAGE_COL_PROJECT: sqlite3_result_value(ctx, sqlite3_column_value(p, 2)); break;
-    case LINEAGE_COL_NAME:    sqlite3_result_value(ctx, sqlite3_column_value(p, 3)); break;
-    case LINEAGE_COL_VERSION: sqlite3_result_value(ctx, sqlite3_column_value(p, 4)); break;
-    case LINEAGE_COL_TYPE:    sqlite3_result_value(ctx, sqlite3_column_value(p, 5)); break;
-    case LINEAGE_COL_STATE:   sqlite3_result_value(ctx, sqlite3_column_value(p, 6)); break;
-    case LINEAGE_COL_REF:
-      if( sqlite3_column_type(p, 4)==SQLITE_NULL ){
-        sqlite3_result_value(ctx, sqlite3_column_value(p, 3));
-      }else{
-        char zRef[200];
-        const char *zName = (const char*)sqlite3_column_text(p, 3);
-        if( zName==0 ) return SQLITE_NOMEM;
-        sqlite3_snprintf(sizeof(zRef), zRef, "%s:v%lld", zName ? zName : "",
-                         sqlite3_column_int64(p, 4));
-        if( (int)strlen(zRef)<(int)sizeof(zRef)-1 ){
-          sqlite3_result_text(ctx, zRef, -1, SQLITE_TRANSIENT);
-        }else{
-          char *z = sqlite3_mprintf("%s:v%lld", zName, sqlite3_column_int64(p, 4));
-          if( z==0 ) return SQLITE_NOMEM;
-          sqlite3_result_text(ctx, z, -1, sqlite3_free);
-        }
-      }
-      break;
-  }
   return SQLITE_OK;
 }
 
