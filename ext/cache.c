@@ -271,7 +271,50 @@ typedef struct BlockFill {
   sqlite3_int64 lastKey, lastNbr;
   unsigned int n;              /* neighbours in c->aScratch */
   int bBad;                    /* not loadable (see block_load) */
+  struct AllFill *pAll;        /* not one block: every edge (load_all) */
 } BlockFill;
+
+/* Every edge, for cache_load_all: the ones with both ends among the ids
+** covered, and per direction each key's count and the blocks to leave to
+** seeks. */
+typedef struct AllFill {
+  unsigned int nNode;
+  sqlite3_int64 nMax;          /* edges that fit in the limit */
+  unsigned int *aSrc, *aDst;
+  sqlite3_int64 nEdge, nAlloc;
+  unsigned int *aCnt[2];
+  unsigned char *aBad[2];
+  sqlite3_int64 lastX, lastY;  /* the scan must come in (dst,src) order */
+} AllFill;
+
+static void fill_all_push(BlockFill *f, sqlite3_int64 x, sqlite3_int64 y){
+  AllFill *a = f->pAll;
+  if( y<a->lastY || (y==a->lastY && x<=a->lastX) ){ f->bBad = 1; return; }
+  a->lastX = x;
+  a->lastY = y;
+  if( x<0 || x>=a->nNode || y<0 || y>=a->nNode ){
+    /* Keep the blocks of the ends that are covered on seeks. */
+    if( x>=0 && x<a->nNode ) a->aBad[LINEAGE_DOWNSTREAM][x>>LINEAGE_BLOCK_BITS] = 1;
+    if( y>=0 && y<a->nNode ) a->aBad[LINEAGE_UPSTREAM][y>>LINEAGE_BLOCK_BITS] = 1;
+    return;
+  }
+  if( a->nEdge==a->nAlloc ){
+    sqlite3_int64 nNew = a->nAlloc ? a->nAlloc*2 : 65536;
+    unsigned int *a1, *a2;
+    if( a->nEdge>=a->nMax ){ f->bBad = 1; return; }
+    a1 = sqlite3_realloc64(a->aSrc, sizeof(unsigned int)*(sqlite3_uint64)nNew);
+    if( a1 ) a->aSrc = a1;
+    a2 = a1 ? sqlite3_realloc64(a->aDst, sizeof(unsigned int)*(sqlite3_uint64)nNew) : 0;
+    if( a2 ) a->aDst = a2;
+    if( a1==0 || a2==0 ){ f->bBad = 1; return; }
+    a->nAlloc = nNew;
+  }
+  a->aSrc[a->nEdge] = (unsigned int)x;
+  a->aDst[a->nEdge] = (unsigned int)y;
+  a->aCnt[LINEAGE_DOWNSTREAM][x]++;
+  a->aCnt[LINEAGE_UPSTREAM][y]++;
+  a->nEdge++;
+}
 
 /* Append neighbour m of node key to the block being filled. */
 static void fill_push(BlockFill *f, sqlite3_int64 key, sqlite3_int64 m){
@@ -309,7 +352,10 @@ static void cache_fill_step(sqlite3_context *ctx, int argc, sqlite3_value **argv
                          "to the walks' cache", -1);
     return;
   }
-  if( !f->bBad ){
+  if( f->bBad ) return;
+  if( f->pAll ){
+    fill_all_push(f, sqlite3_value_int64(argv[1]), sqlite3_value_int64(argv[2]));
+  }else{
     fill_push(f, sqlite3_value_int64(argv[1]), sqlite3_value_int64(argv[2]));
   }
 }
@@ -365,6 +411,144 @@ static LineageBlock *block_load(LineageConn *c, LineageCsr *p,
   return b;
 }
 
+/* The snapshot of direction dir for data version v (made if need be), or
+** NULL; no reference is taken. */
+static LineageCsr *snapshot_for(LineageConn *c, int dir, unsigned int v){
+  LineageCsr *p = lineage_cache_get(c, dir);
+  if( p ){
+    p->nRef--;                   /* still held by the connection */
+    if( p->version!=v ) p = 0;
+  }
+  return p;
+}
+
+/* Load every block not loaded yet, both directions, from ONE scan of the
+** smallest index holding (src,dst), in (dst,src) order: each key's
+** neighbours then come in ascending order in both directions, as a seek
+** gives them. A node outside the ids the snapshots cover keeps its seeks,
+** and so does every node of a block with a neighbour id that does not fit
+** 32 bits. Nothing is loaded if the blocks would not fit in the limit or
+** on an error. */
+static void cache_load_all(LineageConn *c, unsigned int v){
+  LineageCsr *ap[2];
+  sqlite3_stmt *pStmt = 0;
+  unsigned int *aSrc, *aDst, *aCnt[2] = {0, 0}, *aTot[2] = {0, 0};
+  unsigned char *aBad[2] = {0, 0};
+  LineageBlock **apNew[2] = {0, 0};
+  sqlite3_int64 nEdge, nNeed = 0, i;
+  unsigned int nNode, nBlk = 0, b, d;
+  BlockFill f;
+  AllFill all;
+  int rc;
+
+  memset(&all, 0, sizeof(all));
+  ap[0] = snapshot_for(c, 0, v);
+  ap[1] = snapshot_for(c, 1, v);
+  if( ap[0]==0 || ap[1]==0 ) return;
+  ap[0]->bAllTried = ap[1]->bAllTried = 1;
+  nNode = ap[0]->nNode<ap[1]->nNode ? ap[0]->nNode : ap[1]->nNode;
+  for(d=0; d<2; d++){
+    aCnt[d] = sqlite3_malloc64(sizeof(unsigned int)*((sqlite3_uint64)nNode+1));
+    aBad[d] = sqlite3_malloc64((sqlite3_uint64)(nNode>>LINEAGE_BLOCK_BITS)+1);
+    if( aCnt[d]==0 || aBad[d]==0 ) goto done;
+    memset(aCnt[d], 0, sizeof(unsigned int)*((size_t)nNode+1));
+    memset(aBad[d], 0, (size_t)(nNode>>LINEAGE_BLOCK_BITS)+1);
+    all.aCnt[d] = aCnt[d];
+    all.aBad[d] = aBad[d];
+  }
+  /* One aggregate over the scan, as for a block (see block_load). */
+  memset(&f, 0, sizeof(f));
+  f.c = c;
+  f.pAll = &all;
+  all.nNode = nNode;
+  all.nMax = c->limit/8;       /* the edges, twice, beside the blocks */
+  all.lastX = all.lastY = -((sqlite3_int64)1 << 62);
+  pStmt = lineage_conn_stmt(c, "SELECT lineage_cache_fill(?1, src, dst) "
+                            "FROM main.lineage_edge INDEXED BY lineage_edge_dst",
+                            &rc);
+  if( pStmt==0 ) goto done;
+  sqlite3_bind_pointer(pStmt, 1, &f, CACHE_FILL_TYPE, 0);
+  rc = sqlite3_step(pStmt);
+  lineage_conn_stmt_done(c, pStmt);
+  if( rc!=SQLITE_ROW || f.bBad ) goto done;
+  aSrc = all.aSrc;
+  aDst = all.aDst;
+  nEdge = all.nEdge;
+
+  /* What the new blocks take; each key's count becomes its place in its
+  ** block, aTot[d][b] the block's size. */
+  nBlk = (nNode-1)/LINEAGE_BLOCK + 1;
+  for(d=0; d<2; d++){
+    apNew[d] = sqlite3_malloc64(sizeof(LineageBlock*)*(sqlite3_uint64)nBlk);
+    if( apNew[d]==0 ) goto done;
+    memset(apNew[d], 0, sizeof(LineageBlock*)*nBlk);
+    aTot[d] = sqlite3_malloc64(sizeof(unsigned int)*(sqlite3_uint64)nBlk);
+    if( aTot[d]==0 ) goto done;
+    for(b=0; b<nBlk; b++){
+      unsigned int k, sum = 0, first = b<<LINEAGE_BLOCK_BITS;
+      for(k=0; k<LINEAGE_BLOCK && first+k<nNode; k++){
+        unsigned int n = aCnt[d][first+k];
+        aCnt[d][first+k] = sum;
+        sum += n;
+      }
+      aTot[d][b] = sum;
+      if( ap[d]->apBlock[b]==0 && !aBad[d][b]
+       && ap[d]->aSeeks[b].nSeek!=CACHE_NEVER ){
+        nNeed += sizeof(LineageBlock) + sizeof(unsigned int)*(sqlite3_int64)sum;
+      }
+    }
+  }
+  if( cache_bytes(c) + nNeed > c->limit ) goto done;
+  for(d=0; d<2; d++){
+    for(b=0; b<nBlk; b++){
+      unsigned int k, first = b<<LINEAGE_BLOCK_BITS;
+      LineageBlock *pNew;
+      if( ap[d]->apBlock[b] || aBad[d][b]
+       || ap[d]->aSeeks[b].nSeek==CACHE_NEVER ) continue;
+      pNew = sqlite3_malloc64(sizeof(LineageBlock)
+                              + sizeof(unsigned int)*(sqlite3_uint64)aTot[d][b]);
+      if( pNew==0 ) goto done;
+      for(k=0; k<LINEAGE_BLOCK; k++){
+        pNew->aOff[k] = first+k<nNode ? aCnt[d][first+k] : aTot[d][b];
+      }
+      pNew->aOff[LINEAGE_BLOCK] = aTot[d][b];
+      pNew->nNbr = aTot[d][b];
+      apNew[d][b] = pNew;
+    }
+  }
+  /* Place the neighbours: the scan's order keeps each key's ascending. */
+  for(i=0; i<nEdge; i++){
+    unsigned int x = aSrc[i], y = aDst[i];
+    LineageBlock *pb = apNew[LINEAGE_DOWNSTREAM][x>>LINEAGE_BLOCK_BITS];
+    if( pb ) pb->aNbr[aCnt[LINEAGE_DOWNSTREAM][x]++] = y;
+    pb = apNew[LINEAGE_UPSTREAM][y>>LINEAGE_BLOCK_BITS];
+    if( pb ) pb->aNbr[aCnt[LINEAGE_UPSTREAM][y]++] = x;
+  }
+  for(d=0; d<2; d++){
+    for(b=0; b<nBlk; b++){
+      if( apNew[d][b]==0 ) continue;
+      ap[d]->apBlock[b] = apNew[d][b];
+      apNew[d][b] = 0;
+      ap[d]->nByte += sizeof(LineageBlock)
+                    + sizeof(unsigned int)*(sqlite3_int64)aTot[d][b];
+      ap[d]->nLoaded++;
+      c->nBuild++;
+    }
+  }
+done:
+  sqlite3_free(all.aSrc);
+  sqlite3_free(all.aDst);
+  for(d=0; d<2; d++){
+    if( apNew[d] ){
+      for(b=0; b<nBlk; b++) sqlite3_free(apNew[d][b]);
+    }
+    sqlite3_free(apNew[d]);
+    sqlite3_free(aTot[d]);
+    sqlite3_free(aCnt[d]);
+    sqlite3_free(aBad[d]);
+  }
+}
+
 const LineageBlock *lineage_cache_block(LineageConn *c, LineageCsr *p,
                                         sqlite3_int64 id){
   LineageSeeks *q;
@@ -376,6 +560,15 @@ const LineageBlock *lineage_cache_block(LineageConn *c, LineageCsr *p,
   if( p->apBlock[iBlock] ) return p->apBlock[iBlock];
   q = &p->aSeeks[iBlock];
   if( q->nSeek==CACHE_NEVER || q->nSeek==0 ) return 0;
+  /* A big walk, or many small ones all over the graph: once an eighth of
+  ** the blocks are loaded, or the seeks add up to what reading every edge
+  ** costs (about one seek per dozen ids), load the rest from one scan. */
+  if( !p->bAllTried
+   && (p->nLoaded*8>=p->nBlock || p->nSeekAll*12>=p->nNode)
+   && data_version(c, &bOk)==p->version && bOk && c->aDir[p->dir].pCsr==p ){
+    cache_load_all(c, p->version);
+    if( p->apBlock[iBlock] ) return p->apBlock[iBlock];
+  }
   /* Ski rental, in units of one edge of a range load: the seeks so far
   ** cost CACHE_SEEK_COST each plus one a neighbour; loading costs the
   ** block's edges, estimated from the neighbours per seek. */
@@ -407,6 +600,7 @@ void lineage_cache_seeked(LineageCsr *p, sqlite3_int64 id, unsigned int nRow){
   if( q->nSeek>=CACHE_NEVER-1 || q->nRow>CACHE_NEVER-1-nRow ) return;
   q->nSeek++;
   q->nRow += nRow;
+  p->nSeekAll++;
 }
 
 /* lineage_cache([limit]): set the limit in bytes (0: off; either way the
