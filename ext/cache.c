@@ -560,11 +560,14 @@ const LineageBlock *lineage_cache_block(LineageConn *c, LineageCsr *p,
   if( p->apBlock[iBlock] ) return p->apBlock[iBlock];
   q = &p->aSeeks[iBlock];
   if( q->nSeek==CACHE_NEVER || q->nSeek==0 ) return 0;
-  /* A big walk, or many small ones all over the graph: once an eighth of
-  ** the blocks are loaded, or the seeks add up to what reading every edge
-  ** costs (about one seek per dozen ids), load the rest from one scan. */
+  /* A big walk, or many small ones all over the graph: once half the
+  ** blocks are loaded, or the seeks (in the units above) add up to what
+  ** loading every edge costs (edges estimated from the neighbours per
+  ** seek), load the rest from one scan. */
   if( !p->bAllTried
-   && (p->nLoaded*8>=p->nBlock || p->nSeekAll*12>=p->nNode)
+   && (p->nLoaded*2>=p->nBlock
+       || (p->nSeekAll*CACHE_SEEK_COST + p->nRowAll)*p->nSeekAll
+           >= (p->nRowAll+1)*(sqlite3_int64)p->nNode)
    && data_version(c, &bOk)==p->version && bOk && c->aDir[p->dir].pCsr==p ){
     cache_load_all(c, p->version);
     if( p->apBlock[iBlock] ) return p->apBlock[iBlock];
@@ -601,6 +604,7 @@ void lineage_cache_seeked(LineageCsr *p, sqlite3_int64 id, unsigned int nRow){
   q->nSeek++;
   q->nRow += nRow;
   p->nSeekAll++;
+  p->nRowAll += nRow;
 }
 
 /* lineage_cache([limit]): set the limit in bytes (0: off; either way the

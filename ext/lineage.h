@@ -222,7 +222,8 @@ typedef struct LineageCsr {
   sqlite3_int64 nByte;       /* memory held: the arrays and the blocks */
   sqlite3_int64 nLoaded;     /* blocks loaded */
   sqlite3_int64 nHit;        /* nodes expanded from loaded blocks */
-  sqlite3_int64 nSeekAll;    /* seeks counted, all blocks together */
+  sqlite3_int64 nSeekAll;    /* seeks counted, all blocks together, */
+  sqlite3_int64 nRowAll;     /* and the neighbours they returned */
   int bAllTried;             /* the load of every block was tried */
 } LineageCsr;
 
