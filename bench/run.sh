@@ -13,10 +13,10 @@ SIZES=${1:-10k,100k,1M}
 cmake -S . -B build >/dev/null
 cmake --build build --target lineage lineage_bench >/dev/null
 mkdir -p build/bench
-REV=$(git log -1 --format=%h -- ext/walker.c 2>/dev/null || echo unknown)
+REV=$(git log -1 --format=%h -- ext 2>/dev/null || echo unknown)
 ./build/lineage_bench --sizes "$SIZES" --func-sizes 10k --shapes chain,sweep,diamond,mixed \
   --dir build/bench --md build/bench/results.md --dat build/bench/results.dat \
-  --label "; ext/walker.c at $REV; $(nproc) cores" "$@"
+  --label "; ext/ at $REV; $(nproc) cores" "$@"
 sh bench/plot.sh build/bench/results.dat docs/performance.png
 # docs/performance.md = the hand-written part above the marker + the results.
 MD=docs/performance.md
