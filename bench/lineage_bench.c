@@ -7,7 +7,8 @@
 **                 [--dat FILE] [--setup-sql SQL] [--budget S] [--cap S]
 **                 [--func-sizes 10k,100k] [--regen] [--label TEXT] [--check]
 **
-** For every size and shape it makes (or reuses) build/bench/<shape>-<n>.db,
+** For every size and shape it makes (or reuses: not for --func-sizes)
+** build/bench/<shape>-<n>.db,
 ** written through the extension's functions for --func-sizes (and then
 ** compared with the bulk path: the tables must be identical modulo times;
 ** the functions are timed once more with PRAGMA temp_store=MEMORY) and
@@ -760,7 +761,9 @@ static void make_db(Extra *x, int shape, long long size, int bFunc){
   char zPath[512], zBulk[512];
   sqlite3 *db;
   db_path(zPath, sizeof(zPath), shape, size, "");
-  if( !O.bRegen && file_exists(zPath) ){
+  /* Reused when present, except the ones written through the functions:
+  ** writing them is what the write-throughput table times. */
+  if( !O.bRegen && !bFunc && file_exists(zPath) ){
     db = open_db(zPath, 0);
     if( int_query(db, "SELECT count(*) FROM sqlite_schema WHERE name='bench_edge'")==1
      && int_query(db, "SELECT max(node_id) FROM lineage_node")>=size ){

@@ -1,8 +1,9 @@
 #!/bin/sh
 # bench/run.sh [sizes] [extra lineage_bench options...]
 # Builds, runs the benchmark (default 10k,100k,1M; databases in build/bench/,
-# reused when present), and writes docs/performance.md's results section,
-# build/bench/results.dat and docs/performance.png.
+# reused when present except the 10k ones, written through the functions
+# every run for the write table), and writes docs/performance.md's results
+# section, build/bench/results.dat and docs/performance.png.
 #   bench/run.sh                      # everything
 #   bench/run.sh 10k,100k             # smaller
 #   bench/run.sh 1M --setup-sql "..." # e.g. configure the walker's cache
