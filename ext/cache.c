@@ -447,6 +447,9 @@ static void cache_load_all(LineageConn *c, unsigned int v){
   if( ap[0]==0 || ap[1]==0 ) return;
   ap[0]->bAllTried = ap[1]->bAllTried = 1;
   nNode = ap[0]->nNode<ap[1]->nNode ? ap[0]->nNode : ap[1]->nNode;
+  /* The counts, a word per id and direction, are held while it runs: they
+  ** must fit in the limit too (ids far apart make them large). */
+  if( 8*(sqlite3_int64)nNode > c->limit ) return;
   for(d=0; d<2; d++){
     aCnt[d] = sqlite3_malloc64(sizeof(unsigned int)*((sqlite3_uint64)nNode+1));
     aBad[d] = sqlite3_malloc64((sqlite3_uint64)(nNode>>LINEAGE_BLOCK_BITS)+1);
