@@ -423,7 +423,7 @@ static LineageCsr *snapshot_for(LineageConn *c, int dir, unsigned int v){
 }
 
 /* Load every block not loaded yet, both directions, from ONE scan of the
-** smallest index holding (src,dst), in (dst,src) order: each key's
+** (dst,src) index, the smallest that holds every edge: each key's
 ** neighbours then come in ascending order in both directions, as a seek
 ** gives them. A node outside the ids the snapshots cover keeps its seeks,
 ** and so does every node of a block with a neighbour id that does not fit
