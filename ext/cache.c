@@ -411,6 +411,13 @@ static LineageBlock *block_load(LineageConn *c, LineageCsr *p,
   return b;
 }
 
+/* Whether the one-scan load fills block b of p: not loaded, and not left
+** to seeks (by an earlier failed load, or aBad from this scan). */
+static int block_to_fill(const LineageCsr *p, const unsigned char *aBad,
+                         unsigned int b){
+  return p->apBlock[b]==0 && !aBad[b] && p->aSeeks[b].nSeek!=CACHE_NEVER;
+}
+
 /* The snapshot of direction dir for data version v (made if need be), or
 ** NULL; no reference is taken. */
 static LineageCsr *snapshot_for(LineageConn *c, int dir, unsigned int v){
@@ -495,8 +502,7 @@ static void cache_load_all(LineageConn *c, unsigned int v){
         sum += n;
       }
       aTot[d][b] = sum;
-      if( ap[d]->apBlock[b]==0 && !aBad[d][b]
-       && ap[d]->aSeeks[b].nSeek!=CACHE_NEVER ){
+      if( block_to_fill(ap[d], aBad[d], b) ){
         nNeed += sizeof(LineageBlock) + sizeof(unsigned int)*(sqlite3_int64)sum;
       }
     }
@@ -506,8 +512,7 @@ static void cache_load_all(LineageConn *c, unsigned int v){
     for(b=0; b<nBlk; b++){
       unsigned int k, first = b<<LINEAGE_BLOCK_BITS;
       LineageBlock *pNew;
-      if( ap[d]->apBlock[b] || aBad[d][b]
-       || ap[d]->aSeeks[b].nSeek==CACHE_NEVER ) continue;
+      if( !block_to_fill(ap[d], aBad[d], b) ) continue;
       pNew = sqlite3_malloc64(sizeof(LineageBlock)
                               + sizeof(unsigned int)*(sqlite3_uint64)aTot[d][b]);
       if( pNew==0 ) goto done;
@@ -552,12 +557,18 @@ done:
   }
 }
 
+/* Whether p is the snapshot of the data this connection sees now: the
+** only one blocks may be loaded into. */
+static int snapshot_current(LineageConn *c, const LineageCsr *p){
+  int bOk;
+  return data_version(c, &bOk)==p->version && bOk && c->aDir[p->dir].pCsr==p;
+}
+
 const LineageBlock *lineage_cache_block(LineageConn *c, LineageCsr *p,
                                         sqlite3_int64 id){
   LineageSeeks *q;
   unsigned int iBlock;
   sqlite3_uint64 nSpent, nLoad;
-  int bOk;
   if( id<0 || id>=(sqlite3_int64)p->nNode ) return 0;
   iBlock = (unsigned int)(id >> LINEAGE_BLOCK_BITS);
   if( p->apBlock[iBlock] ) return p->apBlock[iBlock];
@@ -571,7 +582,7 @@ const LineageBlock *lineage_cache_block(LineageConn *c, LineageCsr *p,
    && (p->nLoaded*2>=p->nBlock
        || (p->nSeekAll*CACHE_SEEK_COST + p->nRowAll)*p->nSeekAll
            >= (p->nRowAll+1)*(sqlite3_int64)p->nNode)
-   && data_version(c, &bOk)==p->version && bOk && c->aDir[p->dir].pCsr==p ){
+   && snapshot_current(c, p) ){
     cache_load_all(c, p->version);
     if( p->apBlock[iBlock] ) return p->apBlock[iBlock];
   }
@@ -588,12 +599,7 @@ const LineageBlock *lineage_cache_block(LineageConn *c, LineageCsr *p,
     sqlite3_int64 nUse = p->nHit*8/(p->nLoaded*LINEAGE_BLOCK);
     nLoad = nLoad*(sqlite3_uint64)(8 - (nUse>7 ? 7 : nUse))/8;
   }
-  if( nSpent<nLoad ) return 0;
-  /* Only into the snapshot of the data this connection sees now. */
-  if( data_version(c, &bOk)!=p->version || !bOk
-   || c->aDir[p->dir].pCsr!=p ){
-    return 0;
-  }
+  if( nSpent<nLoad || !snapshot_current(c, p) ) return 0;
   p->apBlock[iBlock] = block_load(c, p, iBlock);
   if( p->apBlock[iBlock]==0 ) q->nSeek = CACHE_NEVER;
   return p->apBlock[iBlock];

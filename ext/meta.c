@@ -297,43 +297,43 @@ static int batch_fill(LineageMeta *m, const LineageWalker *w,
   return SQLITE_OK;
 }
 
-/* Whether row iRow of w should be read in a batch: it is not in the one
-** read, and the cursor cannot step to it. */
+/* The batch row of queue row iRow, or NULL when the batch does not hold it. */
+static LineageMetaBatch *batch_holding(LineageMeta *m, unsigned int iRow){
+  LineageMetaBatch *b = m->pBatch;
+  if( b && iRow>=b->iFirst && iRow<b->iFirst+(unsigned int)b->nRow ) return b;
+  return 0;
+}
+
+/* Whether row iRow of w, not in the batch, should be read in a new one:
+** the cursor cannot step to it, and it is not one of the first rows of a
+** walk (LIMIT 10 does the work of ten rows). */
 static int batch_wanted(LineageMeta *m, const LineageWalker *w,
                         unsigned int iRow){
-  LineageMetaBatch *b = m->pBatch;
   sqlite3_int64 id = w->aQueue[iRow].id;
   sqlite3_int64 gap = m->bDesc ? m->id-id : id-m->id;
-  if( b && iRow>=b->iFirst && iRow<b->iFirst+(unsigned int)b->nRow ) return 0;
-  /* Not for the first rows of a walk (LIMIT 10 does the work of ten rows),
-  ** and never more rows ahead than were asked for before (LIMIT n does at
-  ** most the work of 2n rows). */
   if( iRow<META_BATCH_MIN ) return 0;
   return !(m->bValid && gap>=0 && gap<=META_STEP_MAX);
 }
 
 unsigned int lineage_meta_ahead(LineageMeta *m, const LineageWalker *w,
                                 unsigned int iRow){
-  if( !batch_wanted(m, w, iRow) ) return 0;
+  if( batch_holding(m, iRow) || !batch_wanted(m, w, iRow) ) return 0;
+  /* Never more rows ahead than were returned before: LIMIT n does at most
+  ** the work of 2n rows. */
   return iRow<META_BATCH ? iRow : META_BATCH;
 }
 
 int lineage_meta_walk_result(LineageMeta *m, const LineageWalker *w,
                              unsigned int iRow, int iCol,
                              sqlite3_context *ctx){
-  LineageMetaBatch *b = m->pBatch;
-  sqlite3_int64 id = w->aQueue[iRow].id;
+  LineageMetaBatch *b = batch_holding(m, iRow);
   unsigned int nAhead = w->nQueue - iRow;
-  if( batch_wanted(m, w, iRow) ){
-    int rc;
-    if( nAhead<META_BATCH_MIN ) return lineage_meta_result(m, id, iCol, ctx);
-    rc = batch_fill(m, w, iRow, nAhead>META_BATCH ? META_BATCH : (int)nAhead);
+  if( b==0 && batch_wanted(m, w, iRow) && nAhead>=META_BATCH_MIN ){
+    int rc = batch_fill(m, w, iRow, nAhead>META_BATCH ? META_BATCH : (int)nAhead);
     if( rc ) return rc;
     b = m->pBatch;
-  }else if( b==0 || iRow<b->iFirst
-         || iRow>=b->iFirst+(unsigned int)b->nRow ){
-    return lineage_meta_result(m, id, iCol, ctx);
   }
+  if( b==0 ) return lineage_meta_result(m, w->aQueue[iRow].id, iCol, ctx);
   if( !b->abFound[iRow - b->iFirst] ) return SQLITE_OK;   /* deleted: NULLs */
   return row_result(&b->aRow[iRow - b->iFirst], iCol, ctx);
 }
