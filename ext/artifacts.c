@@ -25,24 +25,6 @@ static int ref_is_qualified(const char *zRef){
   return zSlash && (zColon==0 || zSlash<zColon);
 }
 
-void lineage_alias_set(Lx *x, const LineageNode *p, const char *zAlias){
-  lx_exec(x, "INSERT INTO lineage_alias(project, name, alias, node_id) "
-             "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(project, name, alias) "
-             "DO UPDATE SET node_id=excluded.node_id", "ttti",
-          p->zProject, p->zName, zAlias, p->id);
-}
-
-/* Point latest at the newest version that is not deleted, if any. */
-static void latest_refresh(Lx *x, const char *zProject, const char *zName){
-  lx_exec(x, "DELETE FROM lineage_alias WHERE project=?1 AND name=?2 AND "
-             "alias='latest'", "tt", zProject, zName);
-  lx_exec(x, "INSERT INTO lineage_alias(project, name, alias, node_id) "
-             "SELECT project, name, 'latest', node_id FROM lineage_node "
-             "WHERE name=?2 AND project=?1 AND kind='artifact' AND "
-             "state='committed' ORDER BY version DESC LIMIT 1", "tt",
-          zProject, zName);
-}
-
 /* Check the aliases argument: a JSON array of valid alias strings. */
 static void check_aliases(Lx *x, sqlite3_value *pAliases){
   sqlite3_stmt *pStmt;
@@ -70,15 +52,16 @@ static void check_aliases(Lx *x, sqlite3_value *pAliases){
   lx_finalize(x, pStmt);
 }
 
-/* Set latest and every alias of the array on p. */
-static void aliases_apply(Lx *x, const LineageNode *p, sqlite3_value *pAliases){
+/* Set latest and every alias of the array on p, at time zAt. */
+static void aliases_apply(Lx *x, const LineageNode *p, sqlite3_value *pAliases,
+                          const char *zAt){
   sqlite3_stmt *pStmt;
-  lineage_alias_set(x, p, "latest");
+  lineage_alias_set(x, p, "latest", "log", zAt);
   if( pAliases==0 || sqlite3_value_type(pAliases)==SQLITE_NULL ) return;
   pStmt = lx_prepare(x, "SELECT DISTINCT value FROM json_each(?1)", "v", pAliases);
   while( pStmt && lx_step(x, pStmt)==SQLITE_ROW ){
     const char *zAlias = lx_column_text(x, pStmt, 0);
-    if( zAlias ) lineage_alias_set(x, p, zAlias);
+    if( zAlias ) lineage_alias_set(x, p, zAlias, "log", zAt);
   }
   lx_finalize(x, pStmt);
 }
@@ -249,7 +232,7 @@ void lineage_fn_log_artifact(sqlite3_context *ctx, int argc, sqlite3_value **arg
       }
     }
   }
-  aliases_apply(&x, &ver, pAliases);
+  aliases_apply(&x, &ver, pAliases, zCreated);
   if( run.id ){
     lx_exec(&x, "INSERT OR IGNORE INTO lineage_edge(src, dst, created_at) "
                 "VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%fZ','now'))", "ii",
@@ -311,16 +294,19 @@ void lineage_fn_artifact_alias(sqlite3_context *ctx, int argc, sqlite3_value **a
   Lx x;
   LineageNode ver;
   const char *zAlias = lx_arg_text(argv[1]);
+  char *zNow;
   (void)argc;
   memset(&ver, 0, sizeof(ver));
   lx_init_fn(&x, ctx);
   check_alias_arg(&x, zAlias);
+  zNow = lx_time(&x, 0, "now");
   lx_begin(&x, "artifact_alias");
   lineage_schema_check(&x);
   resolve_live(&x, argv[0], &ver);
-  lineage_alias_set(&x, &ver, zAlias);
+  lineage_alias_set(&x, &ver, zAlias, "alias", zNow);
   result_ref(&x, ctx, argv[0], &ver);
   lineage_node_clear(&ver);
+  sqlite3_free(zNow);
 }
 
 /* artifact_unalias(artifact, alias) */
@@ -328,16 +314,16 @@ void lineage_fn_artifact_unalias(sqlite3_context *ctx, int argc, sqlite3_value *
   Lx x;
   LineageNode ver;
   const char *zAlias = lx_arg_text(argv[1]);
+  char *zNow;
   (void)argc;
   memset(&ver, 0, sizeof(ver));
   lx_init_fn(&x, ctx);
   check_alias_arg(&x, zAlias);
+  zNow = lx_time(&x, 0, "now");
   lx_begin(&x, "artifact_unalias");
   lineage_schema_check(&x);
   lineage_resolve_version(&x, lx_arg_text(argv[0]), 0, &ver);
-  lx_exec(&x, "DELETE FROM lineage_alias WHERE project=?1 AND name=?2 AND "
-              "alias=?3 AND node_id=?4", "ttti",
-          ver.zProject, ver.zName, zAlias, ver.id);
+  lineage_alias_remove(&x, &ver, zAlias, "unalias", zNow);
   if( x.rc==SQLITE_OK && sqlite3_changes(x.db)==0 ){
     char *zList = lx_text(&x, "SELECT group_concat(alias, ', ') FROM (SELECT "
                           "alias FROM lineage_alias WHERE node_id=?1 ORDER BY "
@@ -348,33 +334,59 @@ void lineage_fn_artifact_unalias(sqlite3_context *ctx, int argc, sqlite3_value *
   }
   result_ref(&x, ctx, argv[0], &ver);
   lineage_node_clear(&ver);
+  sqlite3_free(zNow);
 }
 
-/* artifact_delete(artifact [, delete_aliases]) */
+/* The delete_aliases argument: 0/1 or true/false (SQL's TRUE and FALSE
+** are 1 and 0); anything else fails x. */
+static int delete_aliases_arg(Lx *x, sqlite3_value *p){
+  const char *z;
+  if( p==0 ) return 0;
+  if( sqlite3_value_type(p)==SQLITE_INTEGER ){
+    sqlite3_int64 v = sqlite3_value_int64(p);
+    if( v==0 || v==1 ) return (int)v;
+  }else if( sqlite3_value_type(p)==SQLITE_TEXT ){
+    z = (const char*)sqlite3_value_text(p);
+    if( z && strcmp(z, "true")==0 ) return 1;
+    if( z && strcmp(z, "false")==0 ) return 0;
+  }
+  lx_fail(x, "delete_aliases must be 0, 1, true or false, not '%s'",
+          lx_arg_text(p));
+  return 0;
+}
+
+/* artifact_delete(artifact [, delete_aliases]): W&B refuses to delete a
+** version that holds any alias, latest included, unless delete_aliases. */
 void lineage_fn_artifact_delete(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   Lx x;
   LineageNode ver;
-  int bDeleteAliases = argc>1 && sqlite3_value_int(argv[1])!=0;
+  int bDeleteAliases;
+  char *zNow;
   memset(&ver, 0, sizeof(ver));
   lx_init_fn(&x, ctx);
+  bDeleteAliases = delete_aliases_arg(&x, argc>1 ? argv[1] : 0);
+  zNow = lx_time(&x, 0, "now");
   lx_begin(&x, "artifact_delete");
   lineage_schema_check(&x);
   resolve_live(&x, argv[0], &ver);
   if( x.rc==SQLITE_OK && !bDeleteAliases ){
     char *zList = lx_text(&x, "SELECT group_concat(alias, ', ') FROM (SELECT "
-                          "alias FROM lineage_alias WHERE node_id=?1 AND "
-                          "alias<>'latest' ORDER BY alias)", "i", ver.id);
+                          "alias FROM main.lineage_alias WHERE node_id=?1 "
+                          "ORDER BY alias)", "i", ver.id);
     if( zList ){
-      lx_fail(&x, "'%s:v%lld' still has aliases %s: remove them first or "
-                  "call artifact_delete('%s:v%lld', 1)", ver.zName,
-              ver.version, zList, ver.zName, ver.version);
+      lx_fail(&x, "'%s:v%lld' still has aliases %s: call "
+                  "artifact_delete('%s:v%lld', 1) to delete it with them",
+              ver.zName, ver.version, zList, ver.zName, ver.version);
     }
     sqlite3_free(zList);
   }
-  lx_exec(&x, "DELETE FROM lineage_alias WHERE node_id=?1", "i", ver.id);
-  lx_exec(&x, "UPDATE lineage_node SET state='deleted' WHERE node_id=?1",
+  lineage_alias_remove(&x, &ver, 0, "delete", zNow);
+  lx_exec(&x, "UPDATE main.lineage_node SET state='deleted' WHERE node_id=?1",
           "i", ver.id);
-  latest_refresh(&x, ver.zProject, ver.zName);
+  lx_exec(&x, "UPDATE main.lineage_version SET deleted_at=?2 WHERE node_id=?1",
+          "it", ver.id, zNow);
+  lineage_latest_refresh(&x, &ver, zNow);
   result_ref(&x, ctx, argv[0], &ver);
   lineage_node_clear(&ver);
+  sqlite3_free(zNow);
 }

@@ -625,7 +625,7 @@ void lineage_fn_cache(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   if( argc>0 ){
     if( sqlite3_value_numeric_type(argv[0])!=SQLITE_INTEGER
      || sqlite3_value_int64(argv[0])<0 ){
-      char *zErr = sqlite3_mprintf("lineage: the cache limit must be a "
+      char *zErr = lineage_mprintf("lineage: the cache limit must be a "
           "number of bytes >= 0 (0 turns the cache off), not '%s'",
           sqlite3_value_text(argv[0]));
       sqlite3_result_error(ctx, zErr ? zErr : "lineage: out of memory", -1);

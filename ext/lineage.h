@@ -45,6 +45,10 @@ void lx_init_fn(Lx *x, sqlite3_context *ctx);
 const char *lx_arg_text(sqlite3_value *p);
 /* Give back a statement from lx_prepare (kept for reuse, or finalized). */
 void lx_finalize(Lx *x, sqlite3_stmt *pStmt);
+/* sqlite3_mprintf for messages: a '%s' (quotes included) shows its value
+** cut to 64 characters with "...", and a NULL one as NULL, unquoted. */
+char *lineage_vmprintf(const char *zFmt, va_list ap);
+char *lineage_mprintf(const char *zFmt, ...);
 void lx_fail(Lx *x, const char *zFmt, ...);
 /* Prepare zSql and bind one argument per letter of zTypes: 't' text
 ** (const char*, NULL binds NULL; bound without a copy, so it must stay
@@ -90,6 +94,10 @@ void lineage_schema_ensure(Lx *x);
 void lineage_schema_check(Lx *x);
 /* 1 when the lineage tables exist in the main database. */
 int lineage_schema_exists(Lx *x);
+/* The schema version of main: 0 without lineage tables, 1 for a database
+** not migrated yet, 2 for this build's (one more for a newer one). */
+int lineage_schema_version(Lx *x);
+#define LINEAGE_SCHEMA_V2 2
 int lineage_register_placeholders(sqlite3 *db);
 
 /* ---- names.c: validation and references --------------------------------- */
@@ -177,11 +185,23 @@ void lineage_fn_log_artifact(sqlite3_context*, int, sqlite3_value**);
 void lineage_fn_artifact_alias(sqlite3_context*, int, sqlite3_value**);
 void lineage_fn_artifact_unalias(sqlite3_context*, int, sqlite3_value**);
 void lineage_fn_artifact_delete(sqlite3_context*, int, sqlite3_value**);
-/* Point alias at version node p (moving it from any other version). */
-void lineage_alias_set(Lx *x, const LineageNode *p, const char *zAlias);
 /* Check a JSON object of options against the allowed keys (NULL-terminated). */
 void lineage_check_options(Lx *x, sqlite3_value *pOpts, const char *zFunc,
                            const char *const *azAllowed);
+
+/* ---- history.c: aliases and their history ------------------------------ */
+/* Point zAlias at version p (moving it from any other version of its
+** artifact), recording the assignment: zHow 'log', 'alias' or 'delete',
+** at time zAt. Nothing changes when p holds it already. */
+void lineage_alias_set(Lx *x, const LineageNode *p, const char *zAlias,
+                       const char *zHow, const char *zAt);
+/* Take zAlias (NULL: every alias) from version p; zHow 'unalias' or
+** 'delete' ends its assignment at zAt. */
+void lineage_alias_remove(Lx *x, const LineageNode *p, const char *zAlias,
+                          const char *zHow, const char *zAt);
+/* Point latest at the newest version of p's artifact that is not deleted
+** (after p was deleted), if any. */
+void lineage_latest_refresh(Lx *x, const LineageNode *p, const char *zAt);
 
 /* ---- cache.c: per-connection state and the adjacency cache -------------- */
 

@@ -75,14 +75,14 @@ int lineage_valid_project(const char *z){
 void lineage_check_name(Lx *x, const char *z){
   if( x->rc==0 && !lineage_valid_name(z) ){
     lx_fail(x, "invalid artifact name '%s': use 1-128 characters of "
-               "A-Z a-z 0-9 _ . -", z ? z : "NULL");
+               "A-Z a-z 0-9 _ . -", z);
   }
 }
 
 void lineage_check_type(Lx *x, const char *z){
   if( x->rc==0 && !lineage_valid_type(z) ){
     lx_fail(x, "invalid artifact type '%s': use 1-128 characters "
-               "without '/' or ':'", z ? z : "NULL");
+               "without '/' or ':'", z);
   }
 }
 
@@ -92,7 +92,7 @@ void lineage_check_alias(Lx *x, const char *z){
     lx_fail(x, "invalid alias '%s': v<digits> is reserved for versions", z);
   }else if( !lineage_valid_alias(z) ){
     lx_fail(x, "invalid alias '%s': use 1-128 characters without '/' or ':'",
-            z ? z : "NULL");
+            z);
   }
 }
 

@@ -234,9 +234,12 @@ void lineage_fn_use_artifact(sqlite3_context *ctx, int argc, sqlite3_value **arg
             ver.zType, zType);
   }
   if( x.rc==SQLITE_OK ){
-    lx_exec(&x, "INSERT OR IGNORE INTO lineage_edge(src, dst, created_at) "
-                "VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%fZ','now'))", "ii",
-            ver.id, run.id);
+    /* requested: the reference as the run asked for it (model:prod); the
+    ** first use of a version by a run keeps its edge. */
+    lx_exec(&x, "INSERT OR IGNORE INTO main.lineage_edge(src, dst, created_at, "
+                "requested) VALUES (?1, ?2, "
+                "strftime('%Y-%m-%dT%H:%M:%fZ','now'), ?3)", "iit",
+            ver.id, run.id, lx_arg_text(argv[1]));
     zRef = lineage_version_ref(&ver, strcmp(ver.zProject, run.zProject)!=0);
     if( zRef==0 ) x.rc = SQLITE_NOMEM;
   }

@@ -1,26 +1,44 @@
 /*
-** schema.c: the lineage tables, created on the first write.
+** schema.c: the lineage tables, created on the first write, and migrated.
 **
-** sql/schema.sql is embedded at build time (lineage_schema_sql). A writer
-** calls lineage_schema_ensure() inside its savepoint: when lineage_meta is
-** missing it runs the whole script, otherwise it checks the recorded
-** schema_version (a newer one is refused; an older one would be migrated
-** here). Loading the extension itself writes nothing, so it works on
-** read-only and empty databases.
+** sql/schema.sql (the tables) and sql/views.sql (the views) are embedded at
+** build time. A writer calls lineage_schema_ensure() or
+** lineage_schema_check() inside its savepoint: when lineage_meta is missing
+** the first runs both scripts; otherwise both check the recorded
+** schema_version. A newer one is refused. An older one is migrated there and
+** then, inside the writer's savepoint, so the migration and the write are
+** kept or lost together: every step of aStep[] that belongs to a newer
+** version runs in order (sql/migrate-N.sql), then sql/views.sql makes the
+** views anew, then schema_version is set. Readers never migrate: they read
+** an older schema as it is (lineage_schema_version() tells them which).
+** Loading the extension itself writes nothing, so it works on read-only and
+** empty databases.
 **
 ** Until the first write creates them, the views lineage_runs,
-** lineage_versions, lineage_files and lineage_edges do not exist. So that a
-** read on such a database returns no rows rather than "no such table", the
-** extension registers eponymous virtual tables of the same names and
-** columns that are always empty. A real table or view of the same name takes
-** precedence in SQLite's name lookup, so once the schema exists they are
-** never seen again.
+** lineage_versions, lineage_files, lineage_edges and lineage_alias_history
+** do not exist. So that a read on such a database returns no rows rather
+** than "no such table", the extension registers eponymous virtual tables of
+** the same names and columns that are always empty. A real table or view of
+** the same name takes precedence in SQLite's name lookup, so once the
+** schema exists they are never seen again.
 */
 #include "lineage.h"
 #include "lineage_schema_sql.h"
+#include "lineage_views_sql.h"
+#include "lineage_migrate_1_sql.h"
 #include <string.h>
 
-#define LINEAGE_SCHEMA_VERSION 1
+#define LINEAGE_SCHEMA_VERSION 2
+
+/* The migration steps, oldest first. A database of version v gets every
+** step whose iVersion is above v. Several steps may belong to one version. */
+static const struct {
+  int iVersion;               /* the schema version the step is part of */
+  const char *zName;          /* for the error message */
+  const char *zSql;
+} aStep[] = {
+  { 2, "sql/migrate-1.sql", lineage_migrate_1_sql },
+};
 
 int lineage_schema_exists(Lx *x){
   if( x->bSchema ) return 1;
@@ -41,11 +59,54 @@ static sqlite3_int64 schema_version(Lx *x){
   return probe.rc ? -1 : v;
 }
 
-/* Fail x unless v is the version this build reads. */
-static void schema_version_check(Lx *x, sqlite3_int64 v){
-  if( x->rc==SQLITE_OK && v!=LINEAGE_SCHEMA_VERSION ){
+int lineage_schema_version(Lx *x){
+  sqlite3_int64 v = schema_version(x);
+  return v<0 ? 0 : v>LINEAGE_SCHEMA_VERSION ? LINEAGE_SCHEMA_VERSION+1 : (int)v;
+}
+
+/* Run a script of several statements; its error names zWhat. */
+static void schema_exec(Lx *x, const char *zSql, const char *zWhat){
+  char *zErr = 0;
+  int rc;
+  if( x->rc ) return;
+  rc = sqlite3_exec(x->db, zSql, 0, 0, &zErr);
+  if( rc!=SQLITE_OK ){
+    lx_fail(x, "%s: %s", zWhat, zErr ? zErr : sqlite3_errstr(rc));
+    if( rc==SQLITE_NOMEM ) x->rc = rc;
+  }
+  sqlite3_free(zErr);
+}
+
+static void schema_drop_views(Lx *x);
+
+/* Bring a database of version v up to this build's version. */
+static void schema_migrate(Lx *x, sqlite3_int64 v){
+  size_t i;
+  schema_drop_views(x);
+  for(i=0; i<sizeof(aStep)/sizeof(aStep[0]); i++){
+    if( aStep[i].iVersion>v ){
+      char *zWhat = sqlite3_mprintf("cannot migrate the lineage tables from "
+                                    "schema version %lld (%s)", v,
+                                    aStep[i].zName);
+      if( zWhat==0 ){ x->rc = SQLITE_NOMEM; return; }
+      schema_exec(x, aStep[i].zSql, zWhat);
+      sqlite3_free(zWhat);
+    }
+  }
+  schema_exec(x, lineage_views_sql, "cannot make the lineage views");
+  lx_exec(x, "UPDATE main.lineage_meta SET value=?1 "
+             "WHERE key='schema_version'", "i",
+          (sqlite3_int64)LINEAGE_SCHEMA_VERSION);
+}
+
+/* Migrate an older version; fail x on one this build does not know. */
+static void schema_upgrade(Lx *x, sqlite3_int64 v){
+  if( x->rc ) return;
+  if( v>=1 && v<LINEAGE_SCHEMA_VERSION ){
+    schema_migrate(x, v);
+  }else if( v!=LINEAGE_SCHEMA_VERSION ){
     lx_fail(x, "the database has lineage schema version %lld; this build "
-               "(sqlite-lineage %s) reads version %d", v, LINEAGE_VERSION,
+               "(sqlite-lineage %s) reads versions 1 to %d", v, LINEAGE_VERSION,
                LINEAGE_SCHEMA_VERSION);
   }
 }
@@ -55,18 +116,12 @@ void lineage_schema_ensure(Lx *x){
   if( x->rc ) return;
   v = schema_version(x);
   if( v<0 && !lineage_schema_exists(x) && x->rc==SQLITE_OK ){
-    char *zErr = 0;
-    int rc = sqlite3_exec(x->db, lineage_schema_sql, 0, 0, &zErr);
-    if( rc!=SQLITE_OK ){
-      lx_fail(x, "cannot create the lineage tables: %s",
-              zErr ? zErr : sqlite3_errstr(rc));
-      if( rc==SQLITE_NOMEM ) x->rc = rc;
-    }
-    sqlite3_free(zErr);
+    schema_exec(x, lineage_schema_sql, "cannot create the lineage tables");
+    schema_exec(x, lineage_views_sql, "cannot create the lineage views");
     x->bSchema = x->rc==SQLITE_OK;
     return;
   }
-  schema_version_check(x, v);
+  schema_upgrade(x, v);
   x->bSchema = x->rc==SQLITE_OK;
 }
 
@@ -75,7 +130,7 @@ void lineage_schema_check(Lx *x){
   if( x->rc ) return;
   v = schema_version(x);
   if( v<0 && !lineage_schema_exists(x) ) return;
-  schema_version_check(x, v);
+  schema_upgrade(x, v);
   x->bSchema = x->rc==SQLITE_OK;
 }
 
@@ -150,8 +205,26 @@ static const struct { const char *zName; const char *zDecl; } aView[] = {
   { "lineage_files",
     "CREATE TABLE x(node_id, ref, path, digest, size, ref_uri)" },
   { "lineage_edges",
-    "CREATE TABLE x(src, dst, run_id, artifact_ref, direction, created_at)" },
+    "CREATE TABLE x(src, dst, run_id, artifact_ref, direction, created_at,"
+    " requested)" },
+  { "lineage_alias_history",
+    "CREATE TABLE x(project, name, alias, ref, assigned_at, removed_at, how,"
+    " removed_how)" },
 };
+
+/* Drop the lineage views that exist (sql/views.sql makes them anew). */
+static void schema_drop_views(Lx *x){
+  size_t i;
+  for(i=0; x->rc==SQLITE_OK && i<sizeof(aView)/sizeof(aView[0]); i++){
+    if( lx_int(x, 0, "SELECT 1 FROM main.sqlite_schema WHERE type='view' "
+                     "AND name=?1", "t", aView[i].zName) ){
+      char *zSql = sqlite3_mprintf("DROP VIEW main.\"%w\"", aView[i].zName);
+      if( zSql==0 ){ x->rc = SQLITE_NOMEM; return; }
+      schema_exec(x, zSql, "cannot drop the old lineage views");
+      sqlite3_free(zSql);
+    }
+  }
+}
 
 int lineage_register_placeholders(sqlite3 *db){
   size_t i;

@@ -35,13 +35,91 @@ void lx_clear(Lx *x){
   x->zErr = 0;
 }
 
+/* A value quoted in a message shows at most this many characters, then
+** "...": a 1 MB name must not give a 1 MB message, and 64 characters name
+** any value a person would type. */
+#define LINEAGE_MSG_VALUE_CHARS 64
+
+/* Append z as a message shows a quoted value: 'z', cut to
+** LINEAGE_MSG_VALUE_CHARS characters (UTF-8) with "...", or NULL. */
+static void msg_quote(sqlite3_str *s, const char *z){
+  int i = 0, nChar = 0;
+  if( z==0 ){ sqlite3_str_appendall(s, "NULL"); return; }
+  while( z[i] && nChar<LINEAGE_MSG_VALUE_CHARS ){
+    i++;
+    while( (z[i] & 0xc0)==0x80 ) i++;   /* the rest of one character */
+    nChar++;
+  }
+  sqlite3_str_appendchar(s, 1, '\'');
+  sqlite3_str_append(s, z, i);
+  if( z[i] ) sqlite3_str_appendall(s, "...");
+  sqlite3_str_appendchar(s, 1, '\'');
+}
+
+char *lineage_vmprintf(const char *zFmt, va_list ap){
+  sqlite3_str *s = sqlite3_str_new(0);
+  const char *p = zFmt;
+  while( *p ){
+    const char *q;
+    int nLong = 0;
+    char zSpec[24];
+    if( p[0]=='\'' && p[1]=='%' && p[2]=='s' && p[3]=='\'' ){
+      msg_quote(s, va_arg(ap, const char*));
+      p += 4;
+      continue;
+    }
+    if( p[0]!='%' ){
+      for(q=p+1; *q && *q!='%' && *q!='\''; q++){}
+      sqlite3_str_append(s, p, (int)(q-p));
+      p = q;
+      continue;
+    }
+    /* One conversion: flags, width, precision, length, then its letter;
+    ** it takes its argument here and SQLite's printf formats it. */
+    for(q=p+1; *q && strchr("-+ #0!,", *q); q++){}
+    while( *q>='0' && *q<='9' ) q++;
+    if( *q=='.' ) for(q++; *q>='0' && *q<='9'; q++){}
+    while( *q=='l' ){ nLong++; q++; }
+    if( *q==0 || q-p+2>(int)sizeof(zSpec) ) break;  /* not one of ours */
+    memcpy(zSpec, p, (size_t)(q-p+1));
+    zSpec[q-p+1] = 0;
+    switch( *q ){
+      case 'd': case 'i': case 'u': case 'x': case 'X': case 'o': case 'c':
+        if( nLong>=2 ) sqlite3_str_appendf(s, zSpec, va_arg(ap, sqlite3_int64));
+        else if( nLong==1 ) sqlite3_str_appendf(s, zSpec, va_arg(ap, long));
+        else sqlite3_str_appendf(s, zSpec, va_arg(ap, int));
+        break;
+      case 'f': case 'g': case 'e':
+        sqlite3_str_appendf(s, zSpec, va_arg(ap, double));
+        break;
+      case '%':
+        sqlite3_str_appendchar(s, 1, '%');
+        break;
+      default:   /* s q Q w z: a string (%z frees it) */
+        sqlite3_str_appendf(s, zSpec, va_arg(ap, char*));
+        break;
+    }
+    p = q+1;
+  }
+  return sqlite3_str_finish(s);
+}
+
+char *lineage_mprintf(const char *zFmt, ...){
+  va_list ap;
+  char *z;
+  va_start(ap, zFmt);
+  z = lineage_vmprintf(zFmt, ap);
+  va_end(ap);
+  return z;
+}
+
 /* Record a failure; the message gets the "lineage: " prefix. */
 void lx_fail(Lx *x, const char *zFmt, ...){
   va_list ap;
   char *z;
   if( x->rc ) return;
   va_start(ap, zFmt);
-  z = sqlite3_vmprintf(zFmt, ap);
+  z = lineage_vmprintf(zFmt, ap);
   va_end(ap);
   x->rc = SQLITE_ERROR;
   x->zErr = z ? sqlite3_mprintf("lineage: %s", z) : 0;

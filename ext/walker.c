@@ -327,7 +327,7 @@ int lineage_int_arg(sqlite3_value *p, const char *zName, sqlite3_int64 iMin,
     return SQLITE_OK;
   }
   if( sqlite3_value_numeric_type(p)!=SQLITE_INTEGER ){
-    *pzErr = sqlite3_mprintf("lineage: %s must be an integer, not '%s'",
+    *pzErr = lineage_mprintf("lineage: %s must be an integer, not '%s'",
                              zName, sqlite3_value_text(p));
     return SQLITE_ERROR;
   }

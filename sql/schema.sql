@@ -1,6 +1,7 @@
--- sqlite-lineage schema, version 1.
+-- sqlite-lineage schema, version 2: the tables.
 --
--- The single source of truth for the tables and views: the build embeds this
+-- The single source of truth for the tables (sql/views.sql has the views,
+-- sql/migrate-*.sql the steps from older versions): the build embeds this
 -- file and the extension runs it, inside the writer's savepoint, on the first
 -- write into a database. Runs and artifact versions share one id space
 -- (lineage_node.node_id); lineage_edge gives a node's neighbours in either
@@ -10,7 +11,7 @@ CREATE TABLE lineage_meta(
   key   TEXT PRIMARY KEY,
   value ANY
 ) WITHOUT ROWID;
-INSERT INTO lineage_meta(key, value) VALUES ('schema_version', 1);
+INSERT INTO lineage_meta(key, value) VALUES ('schema_version', 2);
 
 -- One row per node. The walk reads only this table for its metadata columns.
 CREATE TABLE lineage_node(
@@ -50,7 +51,9 @@ CREATE TABLE lineage_version(
   metadata    TEXT,              -- JSON object
   tags        TEXT,              -- JSON array
   created_at  TEXT NOT NULL,
-  logged_by   INTEGER            -- node_id of the first run that logged it
+  logged_by   INTEGER,           -- node_id of the first run that logged it
+  deleted_at  TEXT               -- when artifact_delete deleted it (NULL:
+                                 -- live, or deleted before schema version 2)
 );
 
 -- Aliases are unique within an artifact (project, name): setting one moves it.
@@ -62,6 +65,28 @@ CREATE TABLE lineage_alias(
   PRIMARY KEY (project, name, alias)
 ) WITHOUT ROWID;
 CREATE INDEX lineage_alias_node ON lineage_alias(node_id);
+
+-- Every alias assignment, kept: one row per stretch of time an alias named
+-- one version. how: what assigned it (log: log_artifact, alias:
+-- artifact_alias, delete: latest moved back by artifact_delete);
+-- removed_how: what ended it (moved: another version took it, unalias,
+-- delete: the version was deleted), NULL while it is held. The open rows
+-- are exactly lineage_alias.
+CREATE TABLE lineage_alias_assignment(
+  assignment_id INTEGER PRIMARY KEY,
+  project     TEXT NOT NULL,
+  name        TEXT NOT NULL,
+  alias       TEXT NOT NULL,
+  node_id     INTEGER NOT NULL,
+  assigned_at TEXT NOT NULL,
+  how         TEXT NOT NULL CHECK (how IN ('log', 'alias', 'delete')),
+  removed_at  TEXT,
+  removed_how TEXT CHECK (removed_how IN ('moved', 'unalias', 'delete'))
+);
+CREATE INDEX lineage_alias_assignment_alias
+  ON lineage_alias_assignment(project, name, alias, assigned_at);
+CREATE UNIQUE INDEX lineage_alias_assignment_held
+  ON lineage_alias_assignment(project, name, alias) WHERE removed_at IS NULL;
 
 -- The manifest of a version: one row per entry.
 CREATE TABLE lineage_file(
@@ -78,58 +103,7 @@ CREATE TABLE lineage_edge(
   src        INTEGER NOT NULL,
   dst        INTEGER NOT NULL,
   created_at TEXT NOT NULL,
+  requested  TEXT,  -- an input's reference as use_artifact was given it
   PRIMARY KEY (src, dst)
 ) WITHOUT ROWID;
 CREATE INDEX lineage_edge_dst ON lineage_edge(dst, src);
-
--- Views: one row per object, the fields W&B's node panels show.
-CREATE VIEW lineage_runs AS
-SELECT n.node_id, n.project, n.name AS run_id, r.display_name AS name,
-       n.type AS job_type, n.state, r.author, r.group_name, r.config,
-       r.started_at, r.finished_at,
-       round((julianday(r.finished_at) - julianday(r.started_at)) * 86400.0, 3)
-         AS duration_s
-FROM lineage_node n JOIN lineage_run r ON r.node_id = n.node_id
-WHERE n.kind = 'run';
-
--- aliases is a JSON array built with core functions only (the same text
--- json_group_array gives: \" \\ \b \t \n \f \r and \u00xx escapes): the JSON
--- functions are not SQLITE_INNOCUOUS in every SQLite this runs on, and a view
--- that calls one fails ("unsafe use of json_group_array()") when
--- PRAGMA trusted_schema=0.
-CREATE VIEW lineage_versions AS
-SELECT n.node_id, n.project, n.name, n.type, n.version,
-       n.name || ':v' || n.version AS ref,
-       (SELECT '[' || coalesce(group_concat('"' || e || '"', ','), '') || ']'
-        FROM (SELECT k, replace(replace(replace(e,
-            char(29), '\u001d'), char(30), '\u001e'), char(31), '\u001f') AS e
-          FROM (SELECT k, replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(e,
-            char(19), '\u0013'), char(20), '\u0014'), char(21), '\u0015'), char(22), '\u0016'), char(23), '\u0017'), char(24), '\u0018'), char(25), '\u0019'), char(26), '\u001a'), char(27), '\u001b'), char(28), '\u001c') AS e
-          FROM (SELECT k, replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(e,
-            char(9), '\t'), char(10), '\n'), char(11), '\u000b'), char(12), '\f'), char(13), '\r'), char(14), '\u000e'), char(15), '\u000f'), char(16), '\u0010'), char(17), '\u0011'), char(18), '\u0012') AS e
-          FROM (SELECT a.alias AS k, replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(a.alias,
-            '\', '\\'), '"', '\"'), char(1), '\u0001'), char(2), '\u0002'), char(3), '\u0003'), char(4), '\u0004'), char(5), '\u0005'), char(6), '\u0006'), char(7), '\u0007'), char(8), '\b') AS e
-          FROM lineage_alias a WHERE a.node_id = n.node_id)))
-          ORDER BY k)) AS aliases,
-       v.digest, v.size, v.file_count, v.description, v.metadata, v.tags,
-       n.state, v.created_at,
-       (SELECT p.name FROM lineage_node p WHERE p.node_id = v.logged_by)
-         AS logged_by
-FROM lineage_node n JOIN lineage_version v ON v.node_id = n.node_id
-WHERE n.kind = 'artifact';
-
-CREATE VIEW lineage_files AS
-SELECT f.node_id, n.name || ':v' || n.version AS ref, f.path, f.digest,
-       f.size, f.ref_uri
-FROM lineage_file f JOIN lineage_node n ON n.node_id = f.node_id;
-
-CREATE VIEW lineage_edges AS
-SELECT e.src, e.dst,
-       CASE WHEN s.kind = 'run' THEN s.name ELSE d.name END AS run_id,
-       CASE WHEN s.kind = 'run' THEN d.name || ':v' || d.version
-            ELSE s.name || ':v' || s.version END AS artifact_ref,
-       CASE WHEN s.kind = 'run' THEN 'output' ELSE 'input' END AS direction,
-       e.created_at
-FROM lineage_edge e
-JOIN lineage_node s ON s.node_id = e.src
-JOIN lineage_node d ON d.node_id = e.dst;

@@ -477,7 +477,7 @@ static const char *azWrite[] = {
   "SELECT artifact_alias('model:v1', 'prod')",
   "SELECT artifact_unalias('model:v0', 'candidate')",
   "SELECT artifact_delete('model:v1', 1)",
-  "SELECT artifact_delete('loose:latest')",
+  "SELECT artifact_delete('loose:latest', 1)",
   "SELECT run_finish('vision/train', 'failed', '2026-01-01T01:00:00Z')",
   "SELECT run_finish('prep', NULL, '2026-01-01T00:30:00.5Z')",
   /* errors: nothing may change, and the message stays the same */

@@ -11,6 +11,7 @@ proc lineage_dump {{cmd db}} {
     lineage_meta key lineage_node node_id lineage_run node_id
     lineage_version node_id lineage_alias {project, name, alias}
     lineage_file {node_id, path} lineage_edge {src, dst}
+    lineage_alias_assignment assignment_id
   } {
     if {[$cmd exists {SELECT 1 FROM sqlite_schema WHERE name=$t}]} {
       lappend out $t [$cmd eval "SELECT * FROM $t ORDER BY $order"]
