@@ -5,6 +5,8 @@
 **   FROM lineage_clusters('mnist:v2');            -- max_depth, min_size too
 **   SELECT * FROM lineage_clusters('mnist:v2')
 **   WHERE cluster = 3 AND ref LIKE 'sweep-%';     -- search a cluster
+**   SELECT * FROM lineage_clusters('mnist:v2', NULL, NULL,
+**     '{"as_of":"2026-01-07T00:00:00Z"}');       -- the walks' options
 **
 ** One row per node upstream or downstream of the start, and the start. A
 ** node's level is -depth upstream, +depth downstream, 0 for the start; a
@@ -17,7 +19,8 @@
 ** reads each node's kind (in id order, with a cursor that mostly steps
 ** forward), and counts the (level, kind)
 ** groups. Counting needs every node of a level, so this table, unlike the
-** walks, is complete before its first row.
+** walks, is complete before its first row. The options (filter.c) apply to
+** both walks: hidden nodes are left out before levels are counted.
 */
 #include "lineage.h"
 #include <stdlib.h>
@@ -30,8 +33,9 @@
 #define CLU_COL_START        11   /* hidden: the arguments */
 #define CLU_COL_MAX_DEPTH    12
 #define CLU_COL_MIN_SIZE     13
-#define CLU_NARG              3
-#define CLU_NO_START       0x04   /* idxNum: no start, xFilter fails */
+#define CLU_COL_OPTIONS      14
+#define CLU_NARG              4
+#define CLU_NO_START       0x08   /* idxNum: no start, xFilter fails */
 
 /* Default number of nodes that make a cluster, as W&B's lineage tab. */
 #define CLU_DEFAULT_MIN_SIZE  5
@@ -58,7 +62,8 @@ typedef struct CluCursor {
   int bOpen;
   CluRow *aRow;
   unsigned int nRow, iRow;
-  sqlite3_value *apArg[CLU_NARG];  /* start, max_depth, min_size as given */
+  sqlite3_value *apArg[CLU_NARG];  /* start, max_depth, min_size, options */
+  LineageFilter *pFilter;          /* the parsed options, or NULL */
 } CluCursor;
 
 static int cluConnect(sqlite3 *db, void *pAux, int argc,
@@ -69,7 +74,7 @@ static int cluConnect(sqlite3 *db, void *pAux, int argc,
   (void)argc; (void)argv; (void)pzErr;
   rc = sqlite3_declare_vtab(db, "CREATE TABLE x(" LINEAGE_NODE_COLUMNS ", "
       "level INTEGER, cluster INTEGER, cluster_size INTEGER, start HIDDEN, "
-      "max_depth HIDDEN, min_size HIDDEN)");
+      "max_depth HIDDEN, min_size HIDDEN, options HIDDEN)");
   if( rc!=SQLITE_OK ) return rc;
   sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
   p = sqlite3_malloc(sizeof(*p));
@@ -104,6 +109,8 @@ static void cluReset(CluCursor *c){
     sqlite3_value_free(c->apArg[i]);
     c->apArg[i] = 0;
   }
+  lineage_filter_free(c->pFilter);
+  c->pFilter = 0;
 }
 
 static int cluClose(sqlite3_vtab_cursor *cur){
@@ -143,6 +150,11 @@ static int cluColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i){
         sqlite3_result_value(ctx, c->apArg[i-CLU_COL_START]);
       }
       break;
+    case LINEAGE_COL_STATE:
+      if( lineage_filter_as_of(c->pFilter) ){
+        return lineage_filter_state(c->pFilter, r->id, ctx);
+      }
+      /* fall through */
     default:
       return lineage_meta_result(&c->meta, r->id, i, ctx);
   }
@@ -214,21 +226,27 @@ static int cluBuild(CluCursor *c, sqlite3_int64 minSize){
   if( c->aRow==0 ) return SQLITE_NOMEM;
   for(i=0; i<c->up.nQueue; i++){
     const LineageVisit *v = &c->up.aQueue[i];
-    int k = lineage_walker_find(&c->down, v->id);
+    int k;
+    if( v->depth & LINEAGE_VISIT_HIDDEN ) continue;
+    k = lineage_walker_find(&c->down, v->id);
     if( k<-1 ) return SQLITE_NOMEM;
-    if( k>=0 && c->down.aQueue[k].depth<v->depth ) continue;
+    if( k>=0 && LINEAGE_VISIT_DEPTH(&c->down.aQueue[k])<LINEAGE_VISIT_DEPTH(v)
+     && !(c->down.aQueue[k].depth & LINEAGE_VISIT_HIDDEN) ) continue;
     c->aRow[n].id = v->id;
-    c->aRow[n].level = -(int)v->depth;
+    c->aRow[n].level = -(int)LINEAGE_VISIT_DEPTH(v);
     c->aRow[n].seq = i;
     n++;
   }
   for(i=0; i<c->down.nQueue; i++){
     const LineageVisit *v = &c->down.aQueue[i];
-    int k = lineage_walker_find(&c->up, v->id);
+    int k;
+    if( v->depth & LINEAGE_VISIT_HIDDEN ) continue;
+    k = lineage_walker_find(&c->up, v->id);
     if( k<-1 ) return SQLITE_NOMEM;
-    if( k>=0 && c->up.aQueue[k].depth<=v->depth ) continue;
+    if( k>=0 && LINEAGE_VISIT_DEPTH(&c->up.aQueue[k])<=LINEAGE_VISIT_DEPTH(v)
+     && !(c->up.aQueue[k].depth & LINEAGE_VISIT_HIDDEN) ) continue;
     c->aRow[n].id = v->id;
-    c->aRow[n].level = (int)v->depth;
+    c->aRow[n].level = (int)LINEAGE_VISIT_DEPTH(v);
     c->aRow[n].seq = i;
     n++;
   }
@@ -257,13 +275,13 @@ static int cluBuild(CluCursor *c, sqlite3_int64 minSize){
 
 /*
 ** xFilter: argv[0] is the start; idxNum bit 1 says argv holds max_depth
-** next, bit 2 that min_size follows.
+** next, bit 2 that min_size follows, bit 4 that options follow.
 */
 static int cluFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
                      int argc, sqlite3_value **argv){
   CluCursor *c = (CluCursor*)cur;
   CluVtab *p = (CluVtab*)cur->pVtab;
-  sqlite3_int64 maxDepth = -1, minSize = CLU_DEFAULT_MIN_SIZE, startId;
+  sqlite3_int64 maxDepth = -1, minSize = CLU_DEFAULT_MIN_SIZE;
   int i, iArg = 1, rc;
   (void)idxStr; (void)argc;
 
@@ -291,24 +309,31 @@ static int cluFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
                          &minSize, &p->base.zErrMsg);
   }
   if( rc ) return rc;
-
-  rc = lineage_start_node(p->db, p->conn, &c->meta, argv[0], &startId,
-                          &p->base.zErrMsg);
+  rc = lineage_filter_open(p->db, p->conn, c->apArg[3], "lineage_clusters",
+                           0, &c->pFilter, &p->base.zErrMsg);
   if( rc ) return rc;
-  if( !c->bOpen ){
-    rc = lineage_walker_open(&c->up, p->db, p->conn, LINEAGE_UPSTREAM,
-                             &p->base.zErrMsg);
-    if( rc==SQLITE_OK ){
-      rc = lineage_walker_open(&c->down, p->db, p->conn, LINEAGE_DOWNSTREAM,
+
+  /* The start first: on a database without lineage, its error is the one
+  ** to report; the metadata cursor is opened after it. */
+  if( c->up.conn==0 ){
+    lineage_walker_open(&c->up, p->db, p->conn, LINEAGE_UPSTREAM,
+                        &p->base.zErrMsg);
+    lineage_walker_open(&c->down, p->db, p->conn, LINEAGE_DOWNSTREAM,
+                        &p->base.zErrMsg);
+  }
+  c->up.pFilter = c->down.pFilter =
+      lineage_filter_active(c->pFilter) ? c->pFilter : 0;
+  rc = lineage_walker_start_at(&c->up, p->db, &c->meta, argv[0], maxDepth,
                                &p->base.zErrMsg);
-    }
-    if( rc==SQLITE_OK ) rc = lineage_meta_open(&c->meta, p->db, p->conn, 0, &p->base.zErrMsg);
-    if( rc ) return rc;
-    c->bOpen = 1;
+  if( rc==SQLITE_OK ){
+    rc = lineage_walker_start_at(&c->down, p->db, &c->meta, argv[0], maxDepth,
+                                 &p->base.zErrMsg);
+  }
+  if( rc==SQLITE_OK && !c->bOpen ){
+    rc = lineage_meta_open(&c->meta, p->db, p->conn, 0, &p->base.zErrMsg);
+    c->bOpen = rc==SQLITE_OK;
   }
   c->meta.bValid = 0;
-  rc = lineage_walker_start(&c->up, startId, maxDepth);
-  if( rc==SQLITE_OK ) rc = lineage_walker_start(&c->down, startId, maxDepth);
   if( rc==SQLITE_OK ) rc = walk_all(&c->up);
   if( rc==SQLITE_OK ) rc = walk_all(&c->down);
   if( rc==SQLITE_OK ) rc = cluBuild(c, minSize);
@@ -319,12 +344,13 @@ static int cluFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
 }
 
 /*
-** xBestIndex: start (required), max_depth and min_size (optional) must be
-** equalities on the hidden columns. argv order: start, max_depth, min_size;
-** idxNum bit 1: max_depth given, bit 2: min_size given.
+** xBestIndex: start (required), max_depth, min_size and options
+** (optional) must be equalities on the hidden columns. argv order: start,
+** max_depth, min_size, options; idxNum bit 1: max_depth given, bit 2:
+** min_size given, bit 4: options given.
 */
 static int cluBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo){
-  int aIdx[CLU_NARG] = {-1, -1, -1};
+  int aIdx[CLU_NARG] = {-1, -1, -1, -1};
   int bStartSeen = 0, i, n = 0;
   const struct sqlite3_index_constraint *pC = pInfo->aConstraint;
   for(i=0; i<pInfo->nConstraint; i++, pC++){

@@ -283,12 +283,38 @@ int lineage_register_cache_fill(sqlite3 *db);
 /* ---- walker.c: breadth-first search ------------------------------------ */
 
 /* One discovered node: 16 bytes. Nodes sit in the queue in the order they
-** were discovered, which is breadth-first order, so depth never decreases. */
+** were discovered, which is breadth-first order, so depth never decreases.
+** The top bits of depth say what a filter (filter.c) made of the node. */
 typedef struct LineageVisit {
   sqlite3_int64 id;
   unsigned int parent;  /* queue index + 1 of the node it was reached from */
-  unsigned int depth;
+  unsigned int depth;   /* LINEAGE_VISIT_DEPTH(); flags in the top bits */
 } LineageVisit;
+#define LINEAGE_VISIT_STOP    0x80000000u  /* returned, not walked past */
+#define LINEAGE_VISIT_HIDDEN  0x40000000u  /* neither returned nor walked */
+#define LINEAGE_VISIT_FLAGS   0xc0000000u
+#define LINEAGE_VISIT_DEPTH(v) ((v)->depth & ~LINEAGE_VISIT_FLAGS)
+
+/* ---- filter.c: the walks' options (as_of, stop, prune) ------------------ */
+typedef struct LineageFilter LineageFilter;
+/* Parse an options object for zFunc; *ppFilter is NULL when pOpts is NULL.
+** azExtra: more keys zFunc accepts (NULL-terminated, or NULL). */
+int lineage_filter_open(sqlite3 *db, LineageConn *conn, sqlite3_value *pOpts,
+                        const char *zFunc, const char *const *azExtra,
+                        LineageFilter **ppFilter, char **pzErr);
+void lineage_filter_free(LineageFilter *f);
+/* 1 when f changes what a walk sees (as_of, stop or prune given). */
+int lineage_filter_active(const LineageFilter *f);
+/* The as_of time (normalized), or NULL. */
+const char *lineage_filter_as_of(const LineageFilter *f);
+/* What the walk makes of node id: 0, LINEAGE_VISIT_STOP or _HIDDEN. */
+int lineage_filter_verdict(LineageFilter *f, sqlite3_int64 id,
+                           unsigned int *pFlags);
+/* Whether node id existed as of the filter's time (1 without as_of). */
+int lineage_filter_exists(LineageFilter *f, sqlite3_int64 id, int *pbExists);
+/* Set ctx to node id's state as of the filter's time. */
+int lineage_filter_state(LineageFilter *f, sqlite3_int64 id,
+                         sqlite3_context *ctx);
 
 /* A breadth-first walk: the queue of discovered nodes and a visited set.
 ** The visited set is a hash set over the queue (open addressing; a slot
@@ -312,19 +338,25 @@ typedef struct LineageWalker {
   unsigned int iNbr, iNbrEnd;
   unsigned int nSeekRow;      /* neighbours the current seek has read */
   sqlite3_int64 maxDepth;     /* deepest depth to discover; -1: no limit */
+  LineageFilter *pFilter;     /* asked about every node found; may be NULL */
   sqlite3_stmt *pNeighbors;   /* one index seek: a node's neighbours */
   LineageConn *conn;          /* owner of the adjacency cache */
   int dir;
   LineageCsr *pCsr;           /* the adjacency cache, when usable */
 } LineageWalker;
 
-/* Prepare the neighbour query for dir; the walker starts empty. */
+/* A walker for direction dir, empty; lineage_walker_start_at() prepares
+** its neighbour query. */
 int lineage_walker_open(LineageWalker *w, sqlite3 *db, LineageConn *conn,
                         int dir, char **pzErr);
 void lineage_walker_close(LineageWalker *w);
-/* Forget the previous walk and start a new one at id. */
+/* Forget the previous walk and start a new one at id. w->pFilter, set
+** by the caller, applies to every node but the starts. */
 int lineage_walker_start(LineageWalker *w, sqlite3_int64 id,
                          sqlite3_int64 maxDepth);
+/* One more start for the walk just started (before its first step): a
+** multi-source walk, depth counted from the nearest start. */
+int lineage_walker_add_start(LineageWalker *w, sqlite3_int64 id);
 /* Read neighbours until one more node joins the queue or the node being
 ** expanded has no more. SQLITE_OK, SQLITE_DONE when every discovered node
 ** is expanded, or an error. */
@@ -387,6 +419,12 @@ void lineage_meta_forget(LineageMeta *m);
 int lineage_start_node(sqlite3 *db, LineageConn *conn, LineageMeta *pMeta,
                        sqlite3_value *pStart, sqlite3_int64 *pId,
                        char **pzErr);
+
+/* Start w at pStart: a node_id, a reference, or a JSON array of them (a
+** multi-source walk). With as_of, a start created later is hidden. */
+int lineage_walker_start_at(LineageWalker *w, sqlite3 *db, LineageMeta *pIds,
+                            sqlite3_value *pStart, sqlite3_int64 maxDepth,
+                            char **pzErr);
 
 /* Check a max_depth or min_size argument: NULL gives iDefault; otherwise an
 ** integer >= iMin, or an error message (sqlite3_malloc'd) in *pzErr. */

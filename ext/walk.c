@@ -6,6 +6,9 @@
 **   SELECT * FROM lineage_downstream(42) WHERE depth <= 3;   -- node_id 42
 **   SELECT v.ref, count(*) FROM lineage_versions v,
 **          lineage_downstream(v.node_id) d GROUP BY v.ref;   -- correlated
+**   SELECT * FROM lineage_downstream('["ds:v0","ds:v1"]');  -- many starts
+**   SELECT * FROM lineage_downstream('ds:v0', NULL,
+**          '{"prune":{"job_type":["evaluate"]}}');          -- options
 **
 ** Both are eponymous, table-valued and read-only; one module serves both,
 ** its pAux saying which way to walk. A row is one node reached from the
@@ -16,7 +19,9 @@
 ** walker expands queued nodes only until row i exists, so LIMIT 10 does the
 ** work of ten rows. A depth constraint (depth <= N, < N, = N) and max_depth
 ** both stop the walk at that depth. Metadata columns are read only when a
-** query asks for them.
+** query asks for them. The options (filter.c) are judged inside the walk:
+** hidden nodes are skipped as rows are produced, stop nodes are not
+** expanded, and with as_of the state column is the state as of then.
 */
 #include "lineage.h"
 #include <math.h>
@@ -27,13 +32,15 @@
 #define WALK_COL_PARENT_ID  9
 #define WALK_COL_START      10   /* hidden: the first argument */
 #define WALK_COL_MAX_DEPTH  11   /* hidden: the second argument */
+#define WALK_COL_OPTIONS    12   /* hidden: the third argument */
 
-/* idxNum bits; argv is [start, max_depth if WALK_MAXDEPTH, depth bound if
-** WALK_DEPTH_LE or WALK_DEPTH_LT]. */
+/* idxNum bits; argv is [start, max_depth if WALK_MAXDEPTH, options if
+** WALK_OPTIONS, depth bound if WALK_DEPTH_LE or WALK_DEPTH_LT]. */
 #define WALK_MAXDEPTH  0x01
 #define WALK_DEPTH_LE  0x02   /* depth <= ?, or depth = ? */
 #define WALK_DEPTH_LT  0x04   /* depth < ? */
 #define WALK_NO_START  0x08   /* no start: xFilter reports the error */
+#define WALK_OPTIONS   0x10
 
 typedef struct WalkVtab {
   sqlite3_vtab base;
@@ -76,7 +83,9 @@ typedef struct WalkCursor {
   int bOpen;                  /* w and meta are prepared */
   unsigned int iRow;          /* the current row is w.aQueue[iRow] */
   int bEmpty;                 /* a depth bound below 0: no rows at all */
-  WalkArg start, maxDepth;    /* the arguments, for the hidden columns */
+  WalkArg start, maxDepth, options;  /* the arguments, for hidden columns */
+  LineageFilter *pFilter;     /* the parsed options, NULL without */
+  char *zFilterFor;           /* the options text pFilter was parsed from */
 } WalkCursor;
 
 static int walkConnect(sqlite3 *db, void *pAux, int argc,
@@ -86,7 +95,8 @@ static int walkConnect(sqlite3 *db, void *pAux, int argc,
   int rc;
   (void)argc; (void)argv; (void)pzErr;
   rc = sqlite3_declare_vtab(db, "CREATE TABLE x(" LINEAGE_NODE_COLUMNS ", "
-      "depth INTEGER, parent_id INTEGER, start HIDDEN, max_depth HIDDEN)");
+      "depth INTEGER, parent_id INTEGER, start HIDDEN, max_depth HIDDEN, "
+      "options HIDDEN)");
   if( rc!=SQLITE_OK ) return rc;
   sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
   p = sqlite3_malloc(sizeof(*p));
@@ -123,11 +133,14 @@ static int walkClose(sqlite3_vtab_cursor *cur){
   lineage_meta_close(&c->ids);
   arg_save(&c->start, 0);
   arg_save(&c->maxDepth, 0);
+  arg_save(&c->options, 0);
+  lineage_filter_free(c->pFilter);
+  sqlite3_free(c->zFilterFor);
   sqlite3_free(c);
   return SQLITE_OK;
 }
 
-/* Expand the walk until row iRow exists or the walk is complete. */
+/* Expand the walk until queue entry iRow exists or the walk is complete. */
 static int walkFill(WalkCursor *c, unsigned int iRow){
   while( iRow>=c->w.nQueue ){
     int rc = lineage_walker_step(&c->w);
@@ -142,10 +155,20 @@ static int walkFill(WalkCursor *c, unsigned int iRow){
   return SQLITE_OK;
 }
 
+/* Move to the first row from iRow on that is not hidden. */
+static int walkSeek(WalkCursor *c, unsigned int iRow){
+  int rc;
+  c->iRow = iRow;
+  while( (rc = walkFill(c, c->iRow))==SQLITE_OK && c->iRow<c->w.nQueue
+      && (c->w.aQueue[c->iRow].depth & LINEAGE_VISIT_HIDDEN) ){
+    c->iRow++;
+  }
+  return rc;
+}
+
 static int walkNext(sqlite3_vtab_cursor *cur){
   WalkCursor *c = (WalkCursor*)cur;
-  c->iRow++;
-  return walkFill(c, c->iRow);
+  return walkSeek(c, c->iRow+1);
 }
 
 static int walkEof(sqlite3_vtab_cursor *cur){
@@ -158,12 +181,20 @@ static int walkColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i){
   const LineageVisit *v = &c->w.aQueue[c->iRow];
   switch( i ){
     case LINEAGE_COL_NODE_ID: sqlite3_result_int64(ctx, v->id); break;
-    case WALK_COL_DEPTH:      sqlite3_result_int64(ctx, v->depth); break;
+    case WALK_COL_DEPTH:
+      sqlite3_result_int64(ctx, LINEAGE_VISIT_DEPTH(v));
+      break;
     case WALK_COL_PARENT_ID:
       if( v->parent ) sqlite3_result_int64(ctx, c->w.aQueue[v->parent-1].id);
       break;
     case WALK_COL_START:      arg_result(ctx, &c->start); break;
     case WALK_COL_MAX_DEPTH:  arg_result(ctx, &c->maxDepth); break;
+    case WALK_COL_OPTIONS:    arg_result(ctx, &c->options); break;
+    case LINEAGE_COL_STATE:
+      if( lineage_filter_as_of(c->pFilter) ){
+        return lineage_filter_state(c->pFilter, v->id, ctx);
+      }
+      /* fall through */
     default: {
       /* Metadata: when it will be read in a batch, let the walk run that
       ** far ahead first (at most a batch of rows more than asked for). */
@@ -199,17 +230,44 @@ static sqlite3_int64 depth_bound(sqlite3_value *v, int bLt){
   return d>4e9 ? (sqlite3_int64)4e9 : (sqlite3_int64)d;
 }
 
+/* Parse the options into c->pFilter, unless they are the text parsed last
+** (a correlated join walks once a row with the same options). */
+static int walkOptions(WalkCursor *c, WalkVtab *p, sqlite3_value *pOpts){
+  const char *z = (const char*)sqlite3_value_text(pOpts);
+  int rc;
+  if( sqlite3_value_type(pOpts)==SQLITE_NULL ){
+    lineage_filter_free(c->pFilter);
+    c->pFilter = 0;
+    return SQLITE_OK;
+  }
+  if( z==0 ) return SQLITE_NOMEM;
+  if( c->pFilter && c->zFilterFor && strcmp(c->zFilterFor, z)==0 ){
+    return SQLITE_OK;
+  }
+  lineage_filter_free(c->pFilter);
+  c->pFilter = 0;
+  sqlite3_free(c->zFilterFor);
+  c->zFilterFor = sqlite3_mprintf("%s", z);
+  if( c->zFilterFor==0 ) return SQLITE_NOMEM;
+  rc = lineage_filter_open(p->db, p->conn, pOpts,
+                           p->dir==LINEAGE_UPSTREAM ? "lineage_upstream"
+                                                    : "lineage_downstream",
+                           0, &c->pFilter, &p->base.zErrMsg);
+  return rc;
+}
+
 /*
 ** xFilter: argv as xBestIndex laid it out (idxNum bits above):
 **   argv[0]  start: node_id, 'name:alias|vN' or run reference
 **   next     max_depth, when idxNum & WALK_MAXDEPTH
+**   next     options (JSON), when idxNum & WALK_OPTIONS
 **   next     the bound of a depth constraint, when WALK_DEPTH_LE/LT
 */
 static int walkFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
                       int argc, sqlite3_value **argv){
   WalkCursor *c = (WalkCursor*)cur;
   WalkVtab *p = (WalkVtab*)cur->pVtab;
-  sqlite3_int64 maxDepth = -1, startId;
+  sqlite3_int64 maxDepth = -1;
   int iArg = 1, rc;
   (void)idxStr; (void)argc;
 
@@ -224,6 +282,7 @@ static int walkFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
   c->iRow = 0;
   c->bEmpty = 1;
   arg_save(&c->maxDepth, 0);
+  arg_save(&c->options, 0);
   if( arg_save(&c->start, argv[0]) ) return SQLITE_NOMEM;
   sqlite3_free(p->base.zErrMsg);
   p->base.zErrMsg = 0;
@@ -233,22 +292,34 @@ static int walkFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
                          &p->base.zErrMsg);
     if( rc ) return rc;
   }
+  if( idxNum & WALK_OPTIONS ){
+    if( arg_save(&c->options, argv[iArg]) ) return SQLITE_NOMEM;
+    rc = walkOptions(c, p, argv[iArg++]);
+    if( rc ) return rc;
+  }else if( c->pFilter ){
+    lineage_filter_free(c->pFilter);
+    c->pFilter = 0;
+  }
   if( idxNum & (WALK_DEPTH_LE|WALK_DEPTH_LT) ){
     sqlite3_int64 b = depth_bound(argv[iArg++], idxNum & WALK_DEPTH_LT);
     if( b==-1 ) return SQLITE_OK;                   /* no depth qualifies */
     if( b>=0 && (maxDepth<0 || b<maxDepth) ) maxDepth = b;
   }
 
-  rc = lineage_start_node(p->db, p->conn, &c->ids, argv[0], &startId,
-                          &p->base.zErrMsg);
+  /* The start is resolved first: on a database without lineage, that is
+  ** the error to report. The metadata cursors are opened after it. */
+  if( c->w.conn==0 ){
+    rc = lineage_walker_open(&c->w, p->db, p->conn, p->dir, &p->base.zErrMsg);
+    if( rc ) return rc;
+  }
+  c->w.pFilter = lineage_filter_active(c->pFilter) ? c->pFilter : 0;
+  rc = lineage_walker_start_at(&c->w, p->db, &c->ids, argv[0], maxDepth,
+                               &p->base.zErrMsg);
   if( rc ) return rc;
   if( !c->bOpen ){
-    rc = lineage_walker_open(&c->w, p->db, p->conn, p->dir, &p->base.zErrMsg);
-    if( rc==SQLITE_OK ){
-      rc = lineage_meta_open(&c->meta, p->db, p->conn,
-                             p->dir==LINEAGE_UPSTREAM ? LINEAGE_META_DESC : 0,
-                             &p->base.zErrMsg);
-    }
+    rc = lineage_meta_open(&c->meta, p->db, p->conn,
+                           p->dir==LINEAGE_UPSTREAM ? LINEAGE_META_DESC : 0,
+                           &p->base.zErrMsg);
     if( rc==SQLITE_OK ){
       rc = lineage_meta_open(&c->ids, p->db, p->conn, LINEAGE_META_ID_ONLY,
                              &p->base.zErrMsg);
@@ -257,16 +328,15 @@ static int walkFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     c->bOpen = 1;
   }
   lineage_meta_forget(&c->meta);
-  rc = lineage_walker_start(&c->w, startId, maxDepth);
-  if( rc ) return rc;
   c->bEmpty = 0;
-  return walkFill(c, c->iRow);
+  return walkSeek(c, 0);
 }
 
 /*
 ** xBestIndex: the start (hidden column `start`) must be an equality; a
-** max_depth equality and one depth constraint (<=, <, =) are optional.
-** argv order is start, max_depth, depth bound; idxNum says which are there.
+** max_depth equality, an options equality and one depth constraint (<=,
+** <, =) are optional. argv order is start, max_depth, options, depth
+** bound; idxNum says which are there.
 ** A start equality that is not usable returns SQLITE_CONSTRAINT so the
 ** planner tries another join order; with no start equality at all the plan
 ** costs "infinity" and xFilter reports the missing start.
@@ -276,7 +346,8 @@ static int walkFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
 */
 static int walkBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo){
   WalkVtab *p = (WalkVtab*)pVtab;
-  int iStart = -1, iMax = -1, iDepth = -1, bStartSeen = 0, i, n = 0;
+  int iStart = -1, iMax = -1, iOpts = -1, iDepth = -1, bStartSeen = 0;
+  int i, n = 0;
   int idxNum = 0;
   const struct sqlite3_index_constraint *pC = pInfo->aConstraint;
   for(i=0; i<pInfo->nConstraint; i++, pC++){
@@ -289,6 +360,9 @@ static int walkBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo){
     }else if( pC->iColumn==WALK_COL_MAX_DEPTH
            && pC->op==SQLITE_INDEX_CONSTRAINT_EQ ){
       if( iMax<0 ) iMax = i;
+    }else if( pC->iColumn==WALK_COL_OPTIONS
+           && pC->op==SQLITE_INDEX_CONSTRAINT_EQ ){
+      if( iOpts<0 ) iOpts = i;
     }else if( pC->iColumn==WALK_COL_DEPTH && iDepth<0
            && (pC->op==SQLITE_INDEX_CONSTRAINT_LE
                || pC->op==SQLITE_INDEX_CONSTRAINT_LT
@@ -313,6 +387,11 @@ static int walkBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo){
     pInfo->aConstraintUsage[iMax].argvIndex = ++n;
     pInfo->aConstraintUsage[iMax].omit = 1;
     idxNum |= WALK_MAXDEPTH;
+  }
+  if( iOpts>=0 ){
+    pInfo->aConstraintUsage[iOpts].argvIndex = ++n;
+    pInfo->aConstraintUsage[iOpts].omit = 1;
+    idxNum |= WALK_OPTIONS;
   }
   if( iDepth>=0 ){
     pInfo->aConstraintUsage[iDepth].argvIndex = ++n;

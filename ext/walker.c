@@ -19,6 +19,13 @@
 ** graph. Nothing here recurses: a chain a million nodes deep is a million
 ** steps and no stack. Memory: 16-20 bytes a node in the queue plus 6-12
 ** bytes of hash slots (or, for walks over 1/32 of the ids, a bit per id).
+**
+** Options (filter.c): when the walk has a filter, each newly discovered node
+** is judged once, as it joins the queue, and the verdict kept in the top
+** bits of its depth: a stop node is never expanded; a hidden one (pruned,
+** or created after as_of) is never expanded nor returned, but stays in the
+** queue as visited so it is judged only once. Several starts make one
+** multi-source walk: all at depth 0, one visited set.
 */
 #include "lineage.h"
 #include <string.h>
@@ -115,10 +122,12 @@ static void walker_bitmap_threshold(LineageWalker *w){
   w->nBitmapAt = w->pCsr==0 ? 0xffffffff : n<1024 ? 1024 : n;
 }
 
-/* Append id unless already discovered. SQLITE_OK or SQLITE_NOMEM. */
+/* Append id unless already discovered; the filter, if any, judges it
+** (not a start). SQLITE_OK, SQLITE_NOMEM or the filter's error. */
 static int walker_visit(LineageWalker *w, sqlite3_int64 id,
                         unsigned int parent, unsigned int depth){
   unsigned int h = 0;
+  int rc;
   if( w->bBitmap && id>=0 && id<w->nBit ){
     if( w->aBit[id>>3] & (1 << (id&7)) ) return SQLITE_OK;
     w->aBit[id>>3] |= (unsigned char)(1 << (id&7));
@@ -136,6 +145,12 @@ static int walker_visit(LineageWalker *w, sqlite3_int64 id,
     for(h=slot_of(id, w->nSlotMask); w->aSlot[h]; h=(h+1) & w->nSlotMask){
       if( w->aQueue[w->aSlot[h]-1].id==id ) return SQLITE_OK;
     }
+  }
+  if( w->pFilter && parent ){
+    unsigned int flags;
+    rc = lineage_filter_verdict(w->pFilter, id, &flags);
+    if( rc ) return rc;
+    depth |= flags;
   }
   if( w->nQueue==w->nAlloc ){
     /* Grow by a quarter: at most 20 bytes of queue a node. */
@@ -163,17 +178,25 @@ static int walker_visit(LineageWalker *w, sqlite3_int64 id,
 
 int lineage_walker_open(LineageWalker *w, sqlite3 *db, LineageConn *conn,
                         int dir, char **pzErr){
+  (void)db; (void)pzErr;
+  memset(w, 0, sizeof(*w));
+  w->conn = conn;
+  w->dir = dir;
+  return SQLITE_OK;
+}
+
+/* Prepare the neighbour query, once the starts are known to exist (so an
+** unknown start, not a missing table, is what an empty database reports). */
+static int walker_prepare(LineageWalker *w, sqlite3 *db, char **pzErr){
   static const char *azSql[2] = {
     "SELECT src FROM main.lineage_edge WHERE dst=?1",  /* upstream */
     "SELECT dst FROM main.lineage_edge WHERE src=?1",  /* downstream */
   };
-  int rc;
-  memset(w, 0, sizeof(*w));
-  w->conn = conn;
-  w->dir = dir;
+  int rc = SQLITE_OK;
+  if( w->pNeighbors ) return SQLITE_OK;
   /* Borrowed from the connection's kept statements: a query that walks
   ** prepares nothing after the first. */
-  w->pNeighbors = lineage_conn_stmt(conn, azSql[dir], &rc);
+  w->pNeighbors = lineage_conn_stmt(w->conn, azSql[w->dir], &rc);
   if( rc!=SQLITE_OK ){
     *pzErr = sqlite3_mprintf("lineage: %s", sqlite3_errmsg(db));
   }
@@ -227,12 +250,17 @@ int lineage_walker_start(LineageWalker *w, sqlite3_int64 id,
   return walker_visit(w, id, 0, 0);
 }
 
+int lineage_walker_add_start(LineageWalker *w, sqlite3_int64 id){
+  return walker_visit(w, id, 0, 0);
+}
+
 /* Start reading the neighbours of queue[iExpand]; 0 if it has none to read
 ** (a depth limit). */
 static int walker_begin_node(LineageWalker *w){
   const LineageVisit *v = &w->aQueue[w->iExpand++];
   LineageCsr *p = w->pCsr;
   const LineageBlock *b = 0;
+  if( v->depth & LINEAGE_VISIT_FLAGS ) return 0;       /* stop or hidden */
   if( w->maxDepth>=0 && (sqlite3_int64)v->depth>=w->maxDepth ) return 0;
   if( p ){
     /* A loaded block is one array read away; otherwise cache.c counts the
@@ -265,7 +293,7 @@ int lineage_walker_step(LineageWalker *w){
     if( !walker_begin_node(w) ) return SQLITE_OK;
   }
   iParent = w->iExpand;              /* queue index + 1 of the node */
-  depth = w->aQueue[iParent-1].depth + 1;
+  depth = LINEAGE_VISIT_DEPTH(&w->aQueue[iParent-1]) + 1;
   if( w->bFromMemory ){
     /* From memory: the same neighbours, in the same order, as the seek. */
     const unsigned int *aNbr = w->aNbr;
@@ -317,6 +345,99 @@ int lineage_start_node(sqlite3 *db, LineageConn *conn, LineageMeta *pMeta,
   *pId = start.id;
   lineage_node_clear(&start);
   return SQLITE_OK;
+}
+
+/* Start (or, bMore, add a start to) the walk at pStart; with as_of, a
+** start created later is hidden and not expanded. */
+static int walker_start_one(LineageWalker *w, sqlite3 *db, LineageMeta *pIds,
+                            sqlite3_value *pStart, sqlite3_int64 maxDepth,
+                            int bMore, char **pzErr){
+  sqlite3_int64 id;
+  int rc = lineage_start_node(db, w->conn, pIds, pStart, &id, pzErr);
+  int bExists = 1;
+  if( rc==SQLITE_OK ) rc = lineage_filter_exists(w->pFilter, id, &bExists);
+  if( rc ) return rc;
+  if( bMore ){
+    unsigned int n = w->nQueue;
+    rc = lineage_walker_add_start(w, id);
+    if( rc || w->nQueue==n ) return rc;
+  }else{
+    rc = lineage_walker_start(w, id, maxDepth);
+    if( rc ) return rc;
+  }
+  if( !bExists ) w->aQueue[w->nQueue-1].depth |= LINEAGE_VISIT_HIDDEN;
+  return SQLITE_OK;
+}
+
+/* pStart as the elements of a multi-source walk's JSON array (a
+** statement stepping through them), or NULL when it is not one. */
+static sqlite3_stmt *start_array(LineageConn *conn, sqlite3_value *pStart,
+                                 int *pRc){
+  static const char zCheck[] =
+      "SELECT json_valid(?1) AND json_type(?1)='array'";
+  static const char zEach[] = "SELECT type, value FROM json_each(?1)";
+  sqlite3_stmt *pStmt;
+  const unsigned char *z;
+  int bArray;
+  *pRc = SQLITE_OK;
+  if( sqlite3_value_type(pStart)!=SQLITE_TEXT ) return 0;
+  z = sqlite3_value_text(pStart);
+  while( z && (*z==' ' || *z=='\t' || *z=='\n' || *z=='\r') ) z++;
+  if( z==0 || *z!='[' ) return 0;
+  pStmt = lineage_conn_stmt(conn, zCheck, pRc);
+  if( *pRc==SQLITE_OK ) *pRc = sqlite3_bind_value(pStmt, 1, pStart);
+  if( *pRc==SQLITE_OK ) *pRc = sqlite3_step(pStmt);
+  bArray = *pRc==SQLITE_ROW && sqlite3_column_int(pStmt, 0);
+  if( *pRc==SQLITE_ROW ) *pRc = SQLITE_OK;
+  lineage_conn_stmt_done(conn, pStmt);
+  if( *pRc || !bArray ) return 0;   /* not JSON: a reference with a '[' */
+  pStmt = lineage_conn_stmt(conn, zEach, pRc);
+  if( *pRc==SQLITE_OK ) *pRc = sqlite3_bind_value(pStmt, 1, pStart);
+  return pStmt;
+}
+
+int lineage_walker_start_at(LineageWalker *w, sqlite3 *db, LineageMeta *pIds,
+                            sqlite3_value *pStart, sqlite3_int64 maxDepth,
+                            char **pzErr){
+  int rc, n = 0;
+  sqlite3_stmt *pArr = start_array(w->conn, pStart, &rc);
+  if( rc ){
+    lineage_conn_stmt_done(w->conn, pArr);
+    if( rc!=SQLITE_NOMEM ){
+      *pzErr = sqlite3_mprintf("lineage: %s", sqlite3_errmsg(db));
+    }
+    return rc;
+  }
+  if( pArr==0 ){
+    rc = walker_start_one(w, db, pIds, pStart, maxDepth, 0, pzErr);
+    return rc ? rc : walker_prepare(w, db, pzErr);
+  }
+  while( (rc = sqlite3_step(pArr))==SQLITE_ROW ){
+    const char *zType = (const char*)sqlite3_column_text(pArr, 0);
+    if( zType==0 ){ rc = SQLITE_NOMEM; break; }
+    if( strcmp(zType, "integer")!=0 && strcmp(zType, "text")!=0 ){
+      *pzErr = lineage_mprintf("lineage: a start in '%s' must be a node_id "
+                               "or a reference, not %s",
+                               (const char*)sqlite3_value_text(pStart), zType);
+      rc = SQLITE_ERROR;
+      break;
+    }
+    rc = walker_start_one(w, db, pIds, sqlite3_column_value(pArr, 1),
+                          maxDepth, n++>0, pzErr);
+    if( rc ) break;
+  }
+  if( rc==SQLITE_DONE ){
+    rc = SQLITE_OK;
+    if( n==0 ){
+      *pzErr = lineage_mprintf("lineage: the start is an empty array: give "
+                               "at least one node_id or reference");
+      rc = SQLITE_ERROR;
+    }
+  }else if( rc!=SQLITE_OK && *pzErr==0 && rc!=SQLITE_NOMEM ){
+    *pzErr = sqlite3_mprintf("lineage: %s", sqlite3_errmsg(db));
+  }
+  lineage_conn_stmt_done(w->conn, pArr);
+  return rc ? rc : walker_prepare(w, db, pzErr);
 }
 
 int lineage_int_arg(sqlite3_value *p, const char *zName, sqlite3_int64 iMin,
