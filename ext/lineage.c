@@ -26,6 +26,10 @@ static void fn_version(sqlite3_context *ctx, int argc, sqlite3_value **argv){
 ** call them. Pure functions are DETERMINISTIC and INNOCUOUS. */
 #define WRITER (SQLITE_UTF8 | SQLITE_DIRECTONLY)
 #define PURE   (SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS)
+/* Readers of the lineage tables: harmless anywhere, but their result
+** follows the data (and lineage_resolve's the clock), so not
+** DETERMINISTIC. */
+#define READER (SQLITE_UTF8 | SQLITE_INNOCUOUS)
 
 static const struct {
   const char *zName;
@@ -43,6 +47,8 @@ static const struct {
   { "artifact_delete",  1, 1, 2, WRITER, lineage_fn_artifact_delete },
   { "artifact_digest",  1, 1, 1, PURE,   lineage_fn_artifact_digest },
   { "lineage_version",  0, 0, 0, PURE,   fn_version },
+  { "lineage_fingerprint", 1, 1, 1, READER, lineage_fn_fingerprint },
+  { "lineage_resolve",  1, 1, 2, READER, lineage_fn_resolve },
 };
 
 /* The modules; pAux is the connection's state for that direction. */
@@ -54,6 +60,9 @@ static const struct {
   { "lineage_upstream",   &lineage_walk_module,     LINEAGE_UPSTREAM },
   { "lineage_downstream", &lineage_walk_module,     LINEAGE_DOWNSTREAM },
   { "lineage_clusters",   &lineage_clusters_module, LINEAGE_DOWNSTREAM },
+  { "lineage_path",       &lineage_path_module,     LINEAGE_DOWNSTREAM },
+  { "lineage_diff",       &lineage_diff_module,     LINEAGE_UPSTREAM },
+  { "lineage_stale",      &lineage_stale_module,    LINEAGE_DOWNSTREAM },
 };
 
 /* 1 when this connection has sqlite-lineage's functions already. */

@@ -146,6 +146,11 @@ void lineage_node_load(Lx *x, sqlite3_int64 id, LineageNode *pOut);
 /* "name:vN", or "project/name:vN" when bQualify (sqlite3_malloc'd). */
 char *lineage_version_ref(const LineageNode *p, int bQualify);
 
+/* Parse artifact reference zRef into *pRef and return its artifact's
+** project (sqlite3_malloc'd): the one it names, or the one project that
+** has an artifact of that name. Fails x when there is no such artifact. */
+char *lineage_artifact_project(Lx *x, const char *zRef, LineageRef *pRef);
+
 /* ---- md5.c -------------------------------------------------------------- */
 typedef struct LineageMd5 {
   unsigned int state[4];
@@ -208,6 +213,7 @@ void lineage_latest_refresh(Lx *x, const LineageNode *p, const char *zAt);
 /* Which way a walk follows the edges. */
 #define LINEAGE_UPSTREAM   0   /* dst -> src: where a node came from */
 #define LINEAGE_DOWNSTREAM 1   /* src -> dst: what was made from it */
+#define LINEAGE_BOTHWAYS   2   /* either way (a walker only, no cache) */
 
 /* Node ids per block of the adjacency cache: a block is loaded from one
 ** range scan, once the walks' index seeks into it have cost about as much. */
@@ -431,8 +437,15 @@ int lineage_walker_start_at(LineageWalker *w, sqlite3 *db, LineageMeta *pIds,
 int lineage_int_arg(sqlite3_value *p, const char *zName, sqlite3_int64 iMin,
                     sqlite3_int64 iDefault, sqlite3_int64 *piOut, char **pzErr);
 
-/* ---- walk.c, clusters.c: virtual tables --------------------------------- */
+/* ---- walk.c, clusters.c, path.c, diff.c, stale.c: virtual tables ------- */
 extern sqlite3_module lineage_walk_module;     /* pAux: LineageModAux* */
 extern sqlite3_module lineage_clusters_module; /* pAux: LineageModAux* */
+extern sqlite3_module lineage_path_module;     /* pAux: LineageModAux* */
+extern sqlite3_module lineage_diff_module;     /* pAux: LineageModAux* */
+extern sqlite3_module lineage_stale_module;    /* pAux: LineageModAux* */
+
+/* ---- fingerprint.c, resolve.c: readers (user data: the LineageConn) ------ */
+void lineage_fn_fingerprint(sqlite3_context*, int, sqlite3_value**);
+void lineage_fn_resolve(sqlite3_context*, int, sqlite3_value**);
 
 #endif /* LINEAGE_H */

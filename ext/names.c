@@ -438,6 +438,26 @@ void lineage_resolve_version(Lx *x, const char *zRef, const char *zProject,
   lineage_ref_clear(&r);
 }
 
+char *lineage_artifact_project(Lx *x, const char *zRef, LineageRef *pRef){
+  char *zProj;
+  memset(pRef, 0, sizeof(*pRef));
+  if( x->rc ) return 0;
+  if( zRef==0 ){ lx_fail(x, "the artifact is NULL"); return 0; }
+  lineage_ref_parse(x, zRef, 1, pRef);
+  if( !schema_or_fail(x, "artifact", zRef) ) return 0;
+  zProj = pRef->zProject ? lx_strdup(x, pRef->zProject)
+        : unique_project(x, "artifact", pRef->zName, zRef);
+  if( x->rc==SQLITE_OK && zProj==0 ) x->rc = SQLITE_NOMEM;
+  if( x->rc==SQLITE_OK
+   && !lx_int(x, 0, "SELECT 1 FROM main.lineage_node WHERE name=?1 AND "
+                    "project=?2 AND kind='artifact'", "tt", pRef->zName, zProj)
+   && x->rc==SQLITE_OK ){
+    no_artifact(x, pRef->zName, zProj);
+  }
+  if( x->rc ){ sqlite3_free(zProj); return 0; }
+  return zProj;
+}
+
 void lineage_resolve_start(Lx *x, sqlite3_value *pStart, LineageNode *pOut){
   memset(pOut, 0, sizeof(*pOut));
   if( x->rc ) return;

@@ -176,6 +176,14 @@ static int walker_visit(LineageWalker *w, sqlite3_int64 id,
   return SQLITE_OK;
 }
 
+/* The neighbour query of each direction: one index seek. */
+static const char *const azNeighborSql[3] = {
+  "SELECT src FROM main.lineage_edge WHERE dst=?1",  /* upstream */
+  "SELECT dst FROM main.lineage_edge WHERE src=?1",  /* downstream */
+  "SELECT dst FROM main.lineage_edge WHERE src=?1 "  /* both ways */
+  "UNION ALL SELECT src FROM main.lineage_edge WHERE dst=?1",
+};
+
 int lineage_walker_open(LineageWalker *w, sqlite3 *db, LineageConn *conn,
                         int dir, char **pzErr){
   (void)db; (void)pzErr;
@@ -183,24 +191,6 @@ int lineage_walker_open(LineageWalker *w, sqlite3 *db, LineageConn *conn,
   w->conn = conn;
   w->dir = dir;
   return SQLITE_OK;
-}
-
-/* Prepare the neighbour query, once the starts are known to exist (so an
-** unknown start, not a missing table, is what an empty database reports). */
-static int walker_prepare(LineageWalker *w, sqlite3 *db, char **pzErr){
-  static const char *azSql[2] = {
-    "SELECT src FROM main.lineage_edge WHERE dst=?1",  /* upstream */
-    "SELECT dst FROM main.lineage_edge WHERE src=?1",  /* downstream */
-  };
-  int rc = SQLITE_OK;
-  if( w->pNeighbors ) return SQLITE_OK;
-  /* Borrowed from the connection's kept statements: a query that walks
-  ** prepares nothing after the first. */
-  w->pNeighbors = lineage_conn_stmt(w->conn, azSql[w->dir], &rc);
-  if( rc!=SQLITE_OK ){
-    *pzErr = sqlite3_mprintf("lineage: %s", sqlite3_errmsg(db));
-  }
-  return rc;
 }
 
 void lineage_walker_close(LineageWalker *w){
@@ -235,13 +225,22 @@ static void walker_clear(LineageWalker *w){
 
 int lineage_walker_start(LineageWalker *w, sqlite3_int64 id,
                          sqlite3_int64 maxDepth){
+  if( w->pNeighbors==0 ){
+    /* Prepared by the first walk (after its start was resolved: on a
+    ** database without lineage, the unknown start is the error to give),
+    ** borrowed from the connection's kept statements. */
+    int rc;
+    w->pNeighbors = lineage_conn_stmt(w->conn, azNeighborSql[w->dir], &rc);
+    if( rc ) return rc;
+  }
   walker_clear(w);
   if( w->bExpanding && !w->bFromMemory ) sqlite3_reset(w->pNeighbors);
   w->iExpand = 0;
   w->bExpanding = 0;
   w->maxDepth = maxDepth;
   lineage_csr_release(w->pCsr);
-  w->pCsr = w->conn ? lineage_cache_get(w->conn, w->dir) : 0;
+  w->pCsr = w->conn && w->dir!=LINEAGE_BOTHWAYS
+          ? lineage_cache_get(w->conn, w->dir) : 0;
   /* Every walk starts with the hash set (its memory follows the walk);
   ** the bitmap's follows the graph, so it only pays for large walks. */
   w->bBitmap = 0;
@@ -408,10 +407,7 @@ int lineage_walker_start_at(LineageWalker *w, sqlite3 *db, LineageMeta *pIds,
     }
     return rc;
   }
-  if( pArr==0 ){
-    rc = walker_start_one(w, db, pIds, pStart, maxDepth, 0, pzErr);
-    return rc ? rc : walker_prepare(w, db, pzErr);
-  }
+  if( pArr==0 ) return walker_start_one(w, db, pIds, pStart, maxDepth, 0, pzErr);
   while( (rc = sqlite3_step(pArr))==SQLITE_ROW ){
     const char *zType = (const char*)sqlite3_column_text(pArr, 0);
     if( zType==0 ){ rc = SQLITE_NOMEM; break; }
@@ -437,7 +433,7 @@ int lineage_walker_start_at(LineageWalker *w, sqlite3 *db, LineageMeta *pIds,
     *pzErr = sqlite3_mprintf("lineage: %s", sqlite3_errmsg(db));
   }
   lineage_conn_stmt_done(w->conn, pArr);
-  return rc ? rc : walker_prepare(w, db, pzErr);
+  return rc;
 }
 
 int lineage_int_arg(sqlite3_value *p, const char *zName, sqlite3_int64 iMin,
