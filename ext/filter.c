@@ -110,9 +110,10 @@ static void pred_parse(Lx *x, sqlite3_value *pOpts, const char *zFunc,
   sqlite3_free(zType);
   p->bGiven = 1;
   pStmt = lx_prepare(x, "SELECT o.key, o.type, e.type, e.value, "
-                        "json_array_length(o.value) "
+                        "CASE o.type WHEN 'array' THEN json_array_length(o.value) END "
                         "FROM json_each(?1, ?2) o "
-                        "LEFT JOIN json_each(o.value) e ON o.type='array' "
+                        "LEFT JOIN json_each(CASE o.type WHEN 'array' THEN o.value "
+                        "ELSE '[]' END) e "
                         "ORDER BY o.id, e.id", "vt", pOpts, zPath);
   while( pStmt && lx_step(x, pStmt)==SQLITE_ROW ){
     const char *zKey = lx_column_text(x, pStmt, 0);

@@ -373,7 +373,7 @@ static int walker_start_one(LineageWalker *w, sqlite3 *db, LineageMeta *pIds,
 static sqlite3_stmt *start_array(LineageConn *conn, sqlite3_value *pStart,
                                  int *pRc){
   static const char zCheck[] =
-      "SELECT json_valid(?1) AND json_type(?1)='array'";
+      "SELECT CASE WHEN json_valid(?1) THEN json_type(?1)='array' END";
   static const char zEach[] = "SELECT type, value FROM json_each(?1)";
   sqlite3_stmt *pStmt;
   const unsigned char *z;
