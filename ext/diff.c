@@ -353,8 +353,8 @@ static int diffBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo){
   for(i=0; i<pInfo->nConstraint; i++, pC++){
     int iArg = pC->iColumn - DIFF_COL_A;
     if( iArg<0 || iArg>1 || pC->op!=SQLITE_INDEX_CONSTRAINT_EQ ) continue;
-    bSeen = 1;
-    if( pC->usable && aIdx[iArg]<0 ) aIdx[iArg] = i;
+    if( !pC->usable ) bSeen = 1;     /* given, not usable in this plan */
+    else if( aIdx[iArg]<0 ) aIdx[iArg] = i;
   }
   if( aIdx[0]<0 || aIdx[1]<0 ){
     if( bSeen ) return SQLITE_CONSTRAINT;

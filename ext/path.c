@@ -371,6 +371,8 @@ static int pathFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
   c->meta.bValid = 0;
   if( !bFrom || !bTo ){
     rc = SQLITE_OK;                    /* one end did not exist then */
+  }else if( bAll ){
+    rc = path_all(c, to);    /* from==to too: the cycles through it */
   }else if( from==to ){
     rc = rows_alloc(c, 1);
     if( rc==SQLITE_OK ){
@@ -378,8 +380,6 @@ static int pathFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
       c->aStep[0] = 0;
       c->nRow = 1;
     }
-  }else if( bAll ){
-    rc = path_all(c, to);
   }else{
     rc = path_shortest(c, to, bUndirected);
   }
@@ -404,8 +404,11 @@ static int pathBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo){
     if( iArg<0 || iArg>=PATH_NARG || pC->op!=SQLITE_INDEX_CONSTRAINT_EQ ){
       continue;
     }
-    if( iArg<2 ) bSeen = 1;
-    if( pC->usable && aIdx[iArg]<0 ) aIdx[iArg] = i;
+    if( pC->usable ){
+      if( aIdx[iArg]<0 ) aIdx[iArg] = i;
+    }else if( iArg<2 ){
+      bSeen = 1;               /* an end given, not usable in this plan */
+    }
   }
   if( aIdx[0]<0 || aIdx[1]<0 ){
     if( bSeen ) return SQLITE_CONSTRAINT;
