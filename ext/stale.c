@@ -22,6 +22,7 @@
 ** LIMIT stops the work. Cost: the sum of the inputs' downstream walks.
 */
 #include "lineage.h"
+#include <stdlib.h>
 #include <string.h>
 
 #define STALE_COL_NODE_ID    0
@@ -182,7 +183,13 @@ static int inputs_all(StaleCursor *c, StaleVtab *p){
   return rc==SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-/* The outdated versions upstream of the start's downstream (itself in). */
+static int input_cmp(const void *a, const void *b){
+  sqlite3_int64 x = ((const StaleInput*)a)->id, y = ((const StaleInput*)b)->id;
+  return x<y ? -1 : x>y;
+}
+
+/* The outdated versions upstream of the start's downstream (itself in),
+** in node_id order as for the whole database. */
 static int inputs_of_start(StaleCursor *c, StaleVtab *p, LineageWalker *u){
   int rc = SQLITE_OK, nAlloc = 0;
   unsigned int i;
@@ -195,6 +202,7 @@ static int inputs_of_start(StaleCursor *c, StaleVtab *p, LineageWalker *u){
     sqlite3_reset(pStmt);
   }
   lineage_conn_stmt_done(p->conn, pStmt);
+  if( rc==SQLITE_OK ) qsort(c->aInput, (size_t)c->nInput, sizeof(StaleInput), input_cmp);
   return rc;
 }
 
