@@ -111,8 +111,8 @@ static void pred_parse(Lx *x, sqlite3_value *pOpts, const char *zFunc,
   p->bGiven = 1;
   pStmt = lx_prepare(x, "SELECT o.key, o.type, e.type, e.value, "
                         "CASE o.type WHEN 'array' THEN json_array_length(o.value) END "
-                        "FROM json_each(?1, ?2) o "
-                        "LEFT JOIN json_each(CASE o.type WHEN 'array' THEN o.value "
+                        "FROM main.json_each(?1, ?2) o "
+                        "LEFT JOIN main.json_each(CASE o.type WHEN 'array' THEN o.value "
                         "ELSE '[]' END) e "
                         "ORDER BY o.id, e.id", "vt", pOpts, zPath);
   while( pStmt && lx_step(x, pStmt)==SQLITE_ROW ){

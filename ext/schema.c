@@ -3,11 +3,12 @@
 **
 ** sql/schema.sql (the tables) and sql/views.sql (the views) are embedded at
 ** build time. A writer calls lineage_schema_ensure() or
-** lineage_schema_check() inside its savepoint: when lineage_meta is missing
+** lineage_schema_check() inside its transaction: when lineage_meta is missing
 ** the first runs both scripts; otherwise both check the recorded
 ** schema_version. A newer one is refused. An older one is migrated there and
 ** then, inside the writer's savepoint, so the migration and the write are
-** kept or lost together: every step of aStep[] that belongs to a newer
+** kept or lost together (inside the writer's transaction or savepoint):
+** every step of aStep[] that belongs to a newer
 ** version runs in order (sql/migrate-N.sql), then sql/views.sql makes the
 ** views anew, then schema_version is set. Readers never migrate: they read
 ** an older schema as it is (lineage_schema_version() tells them which).
@@ -72,7 +73,9 @@ static void schema_exec(Lx *x, const char *zSql, const char *zWhat){
   rc = sqlite3_exec(x->db, zSql, 0, 0, &zErr);
   if( rc!=SQLITE_OK ){
     lx_fail(x, "%s: %s", zWhat, zErr ? zErr : sqlite3_errstr(rc));
-    if( rc==SQLITE_NOMEM ) x->rc = rc;
+    /* SQLITE_BUSY and the like stay what they are: a lock conflict is
+    ** retried by callers that look for SQLITE_BUSY. */
+    if( x->rc==SQLITE_ERROR || rc==SQLITE_NOMEM ) x->rc = rc;
   }
   sqlite3_free(zErr);
 }

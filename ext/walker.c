@@ -374,7 +374,7 @@ static sqlite3_stmt *start_array(LineageConn *conn, sqlite3_value *pStart,
                                  int *pRc){
   static const char zCheck[] =
       "SELECT CASE WHEN json_valid(?1) THEN json_type(?1)='array' END";
-  static const char zEach[] = "SELECT type, value FROM json_each(?1)";
+  static const char zEach[] = "SELECT type, value FROM main.json_each(?1)";
   sqlite3_stmt *pStmt;
   const unsigned char *z;
   int bArray;

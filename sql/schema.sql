@@ -6,15 +6,21 @@
 -- write into a database. Runs and artifact versions share one id space
 -- (lineage_node.node_id); lineage_edge gives a node's neighbours in either
 -- direction with one index seek, which is all the graph walk reads.
+--
+-- Every object is created as main.<name>: unqualified, an INSERT or a CREATE
+-- INDEX would go to a TEMP table of the same name. Inside the views the names
+-- stay unqualified: SQLite binds them to the view's own schema (a TEMP table
+-- cannot shadow them), and a qualified name would break the views of a
+-- database attached under another name.
 
-CREATE TABLE lineage_meta(
+CREATE TABLE main.lineage_meta(
   key   TEXT PRIMARY KEY,
   value ANY
 ) WITHOUT ROWID;
-INSERT INTO lineage_meta(key, value) VALUES ('schema_version', 2);
+INSERT INTO main.lineage_meta(key, value) VALUES ('schema_version', 2);
 
 -- One row per node. The walk reads only this table for its metadata columns.
-CREATE TABLE lineage_node(
+CREATE TABLE main.lineage_node(
   node_id INTEGER PRIMARY KEY,
   kind    TEXT NOT NULL CHECK (kind IN ('run', 'artifact')),
   project TEXT NOT NULL,
@@ -24,13 +30,13 @@ CREATE TABLE lineage_node(
   state   TEXT NOT NULL,  -- running/finished/failed/crashed/killed, committed/deleted
   CHECK ((kind = 'run') = (version IS NULL))
 );
-CREATE UNIQUE INDEX lineage_node_run ON lineage_node(name, project)
+CREATE UNIQUE INDEX main.lineage_node_run ON lineage_node(name, project)
   WHERE kind = 'run';
-CREATE UNIQUE INDEX lineage_node_version ON lineage_node(name, project, version)
+CREATE UNIQUE INDEX main.lineage_node_version ON lineage_node(name, project, version)
   WHERE kind = 'artifact';
 
 -- What a run's panel shows beyond lineage_node.
-CREATE TABLE lineage_run(
+CREATE TABLE main.lineage_run(
   node_id      INTEGER PRIMARY KEY REFERENCES lineage_node,
   display_name TEXT,
   author       TEXT,
@@ -42,7 +48,7 @@ CREATE TABLE lineage_run(
 
 -- What a version's panel shows beyond lineage_node. Versions are immutable,
 -- so their size and file count are stored once, when they are logged.
-CREATE TABLE lineage_version(
+CREATE TABLE main.lineage_version(
   node_id     INTEGER PRIMARY KEY REFERENCES lineage_node,
   digest      TEXT NOT NULL,     -- W&B manifest digest (hex MD5)
   size        INTEGER NOT NULL,  -- bytes, the sum of the entries' sizes
@@ -57,14 +63,14 @@ CREATE TABLE lineage_version(
 );
 
 -- Aliases are unique within an artifact (project, name): setting one moves it.
-CREATE TABLE lineage_alias(
+CREATE TABLE main.lineage_alias(
   project TEXT NOT NULL,
   name    TEXT NOT NULL,
   alias   TEXT NOT NULL,
   node_id INTEGER NOT NULL,
   PRIMARY KEY (project, name, alias)
 ) WITHOUT ROWID;
-CREATE INDEX lineage_alias_node ON lineage_alias(node_id);
+CREATE INDEX main.lineage_alias_node ON lineage_alias(node_id);
 
 -- Every alias assignment, kept: one row per stretch of time an alias named
 -- one version. how: what assigned it (log: log_artifact, alias:
@@ -72,7 +78,7 @@ CREATE INDEX lineage_alias_node ON lineage_alias(node_id);
 -- removed_how: what ended it (moved: another version took it, unalias,
 -- delete: the version was deleted), NULL while it is held. The open rows
 -- are exactly lineage_alias.
-CREATE TABLE lineage_alias_assignment(
+CREATE TABLE main.lineage_alias_assignment(
   assignment_id INTEGER PRIMARY KEY,
   project     TEXT NOT NULL,
   name        TEXT NOT NULL,
@@ -83,13 +89,13 @@ CREATE TABLE lineage_alias_assignment(
   removed_at  TEXT,
   removed_how TEXT CHECK (removed_how IN ('moved', 'unalias', 'delete'))
 );
-CREATE INDEX lineage_alias_assignment_alias
+CREATE INDEX main.lineage_alias_assignment_alias
   ON lineage_alias_assignment(project, name, alias, assigned_at);
-CREATE UNIQUE INDEX lineage_alias_assignment_held
+CREATE UNIQUE INDEX main.lineage_alias_assignment_held
   ON lineage_alias_assignment(project, name, alias) WHERE removed_at IS NULL;
 
 -- The manifest of a version: one row per entry.
-CREATE TABLE lineage_file(
+CREATE TABLE main.lineage_file(
   node_id INTEGER NOT NULL,
   path    TEXT NOT NULL,
   digest  TEXT NOT NULL,  -- base64 MD5 of the bytes, or the reference's digest
@@ -99,11 +105,11 @@ CREATE TABLE lineage_file(
 ) WITHOUT ROWID;
 
 -- Edges: version -> run (the run used it), run -> version (the run logged it).
-CREATE TABLE lineage_edge(
+CREATE TABLE main.lineage_edge(
   src        INTEGER NOT NULL,
   dst        INTEGER NOT NULL,
   created_at TEXT NOT NULL,
   requested  TEXT,  -- an input's reference as use_artifact was given it
   PRIMARY KEY (src, dst)
 ) WITHOUT ROWID;
-CREATE INDEX lineage_edge_dst ON lineage_edge(dst, src);
+CREATE INDEX main.lineage_edge_dst ON lineage_edge(dst, src);

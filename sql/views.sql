@@ -5,7 +5,7 @@
 -- tables, so a migration drops them all and this file makes them anew.
 
 -- Views: one row per object, the fields W&B's node panels show.
-CREATE VIEW lineage_runs AS
+CREATE VIEW main.lineage_runs AS
 SELECT n.node_id, n.project, n.name AS run_id, r.display_name AS name,
        n.type AS job_type, n.state, r.author, r.group_name, r.config,
        r.started_at, r.finished_at,
@@ -19,7 +19,7 @@ WHERE n.kind = 'run';
 -- functions are not SQLITE_INNOCUOUS in every SQLite this runs on, and a view
 -- that calls one fails ("unsafe use of json_group_array()") when
 -- PRAGMA trusted_schema=0.
-CREATE VIEW lineage_versions AS
+CREATE VIEW main.lineage_versions AS
 SELECT n.node_id, n.project, n.name, n.type, n.version,
        n.name || ':v' || n.version AS ref,
        (SELECT '[' || coalesce(group_concat('"' || e || '"', ','), '') || ']'
@@ -40,12 +40,12 @@ SELECT n.node_id, n.project, n.name, n.type, n.version,
 FROM lineage_node n JOIN lineage_version v ON v.node_id = n.node_id
 WHERE n.kind = 'artifact';
 
-CREATE VIEW lineage_files AS
+CREATE VIEW main.lineage_files AS
 SELECT f.node_id, n.name || ':v' || n.version AS ref, f.path, f.digest,
        f.size, f.ref_uri
 FROM lineage_file f JOIN lineage_node n ON n.node_id = f.node_id;
 
-CREATE VIEW lineage_edges AS
+CREATE VIEW main.lineage_edges AS
 SELECT e.src, e.dst,
        CASE WHEN s.kind = 'run' THEN s.name ELSE d.name END AS run_id,
        CASE WHEN s.kind = 'run' THEN d.name || ':v' || d.version
@@ -57,7 +57,7 @@ JOIN lineage_node s ON s.node_id = e.src
 JOIN lineage_node d ON d.node_id = e.dst;
 
 -- Every alias assignment (sql/schema.sql: lineage_alias_assignment).
-CREATE VIEW lineage_alias_history AS
+CREATE VIEW main.lineage_alias_history AS
 SELECT h.project, h.name, h.alias, n.name || ':v' || n.version AS ref,
        h.assigned_at, h.removed_at, h.how, h.removed_how
 FROM lineage_alias_assignment h JOIN lineage_node n ON n.node_id = h.node_id;
