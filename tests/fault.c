@@ -210,7 +210,9 @@ static sqlite3 *open_copy(sqlite3 *pTmpl){
 }
 
 /* Everything the extension stores (as writer_helpers.tcl's lineage_dump),
-** but edges without created_at, which is always "now". */
+** but the times that are always "now" (edges' created_at, deleted_at, the
+** alias history's times other than the scenarios' 2026-01-01) only as
+** being there. */
 static void dump(sqlite3 *db, Str *pOut){
   Str s = {0, 0, 0};
   must(db, "SELECT type, name, sql FROM sqlite_schema ORDER BY name", pOut);
@@ -220,10 +222,24 @@ static void dump(sqlite3 *db, Str *pOut){
       "SELECT * FROM lineage_meta ORDER BY key;"
       "SELECT * FROM lineage_node ORDER BY node_id;"
       "SELECT * FROM lineage_run ORDER BY node_id;"
-      "SELECT * FROM lineage_version ORDER BY node_id;"
+      "SELECT node_id, digest, size, file_count, description, metadata, "
+      "tags, created_at, logged_by FROM lineage_version ORDER BY node_id;"
       "SELECT * FROM lineage_alias ORDER BY project, name, alias;"
       "SELECT * FROM lineage_file ORDER BY node_id, path;"
       "SELECT src, dst FROM lineage_edge ORDER BY src, dst;", pOut);
+    str_free(&s);
+    must(db, "SELECT value FROM lineage_meta WHERE key='schema_version'", &s);
+  }
+  if( strcmp(str_text(&s), "2\n")==0 ){
+    must(db,
+      "SELECT node_id, deleted_at IS NOT NULL FROM lineage_version "
+      "ORDER BY node_id;"
+      "SELECT src, dst, requested FROM lineage_edge ORDER BY src, dst;"
+      "SELECT assignment_id, project, name, alias, node_id, "
+      "CASE WHEN assigned_at LIKE '2026-01-01T%' THEN assigned_at ELSE 'now' END, "
+      "how, CASE WHEN removed_at LIKE '2026-01-01T%' THEN removed_at "
+      "WHEN removed_at IS NOT NULL THEN 'now' END, removed_how "
+      "FROM lineage_alias_assignment ORDER BY assignment_id;", pOut);
   }
   str_free(&s);
 }
@@ -537,10 +553,48 @@ static const char *azRead[] = {
   "SELECT ref, level, cluster FROM lineage_clusters('model:v2', 1, 2)",
   "SELECT * FROM lineage_clusters('p/t3')",
   /* errors */
+  /* the walks' options, many starts, paths, diffs, staleness, time */
+  "SELECT ref, depth FROM lineage_downstream('p/raw:v0', NULL, "
+  "'{\"prune\":{\"job_type\":[\"eval\"]},\"stop\":{\"type\":[\"model\"]}}')",
+  "SELECT ref, state FROM lineage_upstream('p/report:v1', NULL, "
+  "'{\"as_of\":\"2026-01-01T00:00:00Z\"}')",
+  "SELECT ref, depth, parent_id FROM lineage_downstream('[\"p/t1\",\"p/t2\",5]')",
+  "SELECT level, ref, cluster FROM lineage_clusters('p/raw:v0', NULL, 2, "
+  "'{\"prune\":{\"name\":[\"t1\"]}}')",
+  "SELECT step, ref FROM lineage_path('p/raw:v0', 'report:v1')",
+  "SELECT step, ref FROM lineage_path('model:v1', 'model:v3', '{\"undirected\":true}')",
+  "SELECT step, ref FROM lineage_path('p/raw:v0', 'report:v0', '{\"all\":true}')",
+  "SELECT * FROM lineage_diff('report:v0', 'model:v2')",
+  "SELECT * FROM lineage_stale()",
+  "SELECT * FROM lineage_stale('p/raw:v0') LIMIT 2",
+  "SELECT lineage_fingerprint('report:v1'), lineage_fingerprint('p/r0')",
+  "SELECT lineage_resolve('report'), lineage_resolve('p/raw:gold', "
+  "'2026-01-01T00:00:00Z'), lineage_resolve('model:v2', '2025-01-01')",
+  "SELECT count(*) FROM lineage_alias_history",
+  /* errors */
   "SELECT * FROM lineage_upstream('p/nosuch:v0')",
   "SELECT * FROM lineage_upstream('raw:v0')",
   "SELECT * FROM lineage_upstream",
+  "SELECT * FROM lineage_upstream('report:v0', NULL, '{\"stop\":{\"x\":[]}}')",
+  "SELECT * FROM lineage_path('report:v0', 'nope')",
 };
+
+/* The graph's database as the previous release (schema version 1) wrote
+** it: the columns and tables of version 2 taken away again. */
+static const char zToVersion1[] =
+  "DROP VIEW main.lineage_alias_history; DROP VIEW main.lineage_edges;"
+  "DROP TABLE main.lineage_alias_assignment;"
+  "ALTER TABLE main.lineage_edge DROP COLUMN requested;"
+  "ALTER TABLE main.lineage_version DROP COLUMN deleted_at;"
+  "CREATE VIEW main.lineage_edges AS SELECT e.src, e.dst,"
+  " CASE WHEN s.kind = 'run' THEN s.name ELSE d.name END AS run_id,"
+  " CASE WHEN s.kind = 'run' THEN d.name || ':v' || d.version"
+  " ELSE s.name || ':v' || s.version END AS artifact_ref,"
+  " CASE WHEN s.kind = 'run' THEN 'output' ELSE 'input' END AS direction,"
+  " e.created_at FROM lineage_edge e"
+  " JOIN lineage_node s ON s.node_id = e.src"
+  " JOIN lineage_node d ON d.node_id = e.dst;"
+  "UPDATE main.lineage_meta SET value=1 WHERE key='schema_version';";
 
 /* A chain for the adjacency cache: c0 -> ch:v0 -> c1 -> ch:v1 -> ...,
 ** every run also using base:v0. Walks of a few hundred nodes make enough
@@ -580,7 +634,7 @@ static sqlite3 *make_chain(void){
 int main(int argc, char **argv){
   static Scenario aS[64];
   int nS = 0, i;
-  sqlite3 *pGraph, *pChain;
+  sqlite3 *pGraph, *pChain, *pV1;
   sqlite3 **apWrite;
   const char *zEnv = getenv("LINEAGE_VALGRIND");
   int nWrite = (int)(sizeof(azWrite)/sizeof(azWrite[0]));
@@ -650,7 +704,21 @@ int main(int argc, char **argv){
     aS[nS].zSql = azRead[i];
     nS++;
   }
-  /* (3) the adjacency cache */
+  /* (3) a version 1 database: read as it is, migrated by its first write */
+  pV1 = open_copy(pGraph);
+  must(pV1, zToVersion1, 0);
+  aS[nS].zName = "migration: reads of version 1";
+  aS[nS].pTmpl = pV1;
+  aS[nS].zSql = "SELECT ref, state FROM lineage_downstream('p/raw:v0', NULL, "
+                "'{\"as_of\":\"2026-01-01T00:00:00Z\"}');"
+                "SELECT lineage_resolve('p/raw:gold'), count(*) FROM lineage_edges;";
+  nS++;
+  aS[nS].zName = "migration: the first write";
+  aS[nS].pTmpl = pV1;
+  aS[nS].zSql = "SELECT use_artifact('p/eval', 'raw:gold')";
+  aS[nS].bWrite = 1;
+  nS++;
+  /* (4) the adjacency cache */
   pChain = make_chain();
   aS[nS].zName = "cache: loads during walks";
   aS[nS].pTmpl = pChain;
@@ -704,6 +772,7 @@ int main(int argc, char **argv){
   for(i=0; i<nWrite; i++) sqlite3_close(apWrite[i]);
   free(apWrite);
   sqlite3_close(pGraph);
+  sqlite3_close(pV1);
   sqlite3_close(pChain);
   for(i=0; i<nS; i++){
     if( aS[i].bOwnName ) free((char*)aS[i].zName);
