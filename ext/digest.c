@@ -12,7 +12,10 @@
 */
 #include "lineage.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,17 +30,62 @@ void lineage_manifest_clear(LineageManifest *p){
   memset(p, 0, sizeof(*p));
 }
 
-/* Hash a local file: base64 MD5 into zDigest (25 bytes), its size. */
+/* Bytes hashed between two checks for sqlite3_interrupt() and the progress
+** handler: 64 KiB take about 0.1 ms to hash, the check (one step of a kept
+** statement) about a microsecond. */
+#define LINEAGE_READ_CHUNK 65536
+
+/* What a path that is not a regular file is, for the message. */
+static const char *file_kind(mode_t m){
+  if( S_ISDIR(m) ) return "a directory";
+  if( S_ISFIFO(m) ) return "a FIFO";
+  if( S_ISCHR(m) || S_ISBLK(m) ) return "a device";
+#ifdef S_ISSOCK
+  if( S_ISSOCK(m) ) return "a socket";
+#endif
+  return "not a regular file";
+}
+
+/* SQLITE_INTERRUPT once sqlite3_interrupt() was called or the progress
+** handler asked to stop: a kept statement is stepped, which checks both
+** (the VM calls the handler as the statement's instruction count grows). */
+static int read_interrupted(Lx *x){
+  sqlite3_stmt *pStmt = lx_prepare(x, "SELECT 1", 0);
+  int rc = pStmt ? sqlite3_step(pStmt) : x->rc;
+  lx_finalize(x, pStmt);
+  return rc==SQLITE_INTERRUPT ? SQLITE_INTERRUPT : SQLITE_OK;
+}
+
+/* Hash a local file: base64 MD5 into zDigest (25 bytes), its size. It must
+** be a regular file: a FIFO would block and a device never end. */
 static void hash_local_file(Lx *x, const char *zFile, char *zDigest,
                             sqlite3_int64 *pSize){
   FILE *f;
   LineageMd5 md5;
-  unsigned char buf[65536], out[16];
+  unsigned char buf[LINEAGE_READ_CHUNK], out[16];
+  struct stat st;
   size_t n;
+  int fd;
   if( x->rc ) return;
-  f = fopen(zFile, "rb");
+#ifdef O_NONBLOCK
+  fd = open(zFile, O_RDONLY | O_NONBLOCK);   /* a FIFO must not block */
+#else
+  fd = open(zFile, O_RDONLY);
+#endif
+  if( fd<0 ){
+    lx_fail(x, "cannot read local_path '%s': %s", zFile, strerror(errno));
+    return;
+  }
+  if( fstat(fd, &st)!=0 || !S_ISREG(st.st_mode) ){
+    lx_fail(x, "local_path '%s' is %s: give a regular file", zFile,
+            fstat(fd, &st)!=0 ? "not readable" : file_kind(st.st_mode));
+    close(fd);
+    return;
+  }
+  f = fdopen(fd, "rb");
   if( f==0 ){
     lx_fail(x, "cannot read local_path '%s': %s", zFile, strerror(errno));
+    close(fd);
     return;
   }
   lineage_md5_init(&md5);
@@ -45,8 +93,13 @@ static void hash_local_file(Lx *x, const char *zFile, char *zDigest,
   while( (n = fread(buf, 1, sizeof(buf), f))>0 ){
     lineage_md5_update(&md5, buf, n);
     *pSize += (sqlite3_int64)n;
+    if( read_interrupted(x) ){
+      lx_fail(x, "reading local_path '%s' was interrupted", zFile);
+      x->rc = SQLITE_INTERRUPT;
+      break;
+    }
   }
-  if( ferror(f) ){
+  if( x->rc==SQLITE_OK && ferror(f) ){
     lx_fail(x, "cannot read local_path '%s': %s", zFile, strerror(errno));
   }
   fclose(f);
