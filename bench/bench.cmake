@@ -24,3 +24,14 @@ add_test(NAME bench_smoke
                  --dir "${CMAKE_BINARY_DIR}/bench-smoke"
                  --ext "$<TARGET_FILE:lineage>")
 set_tests_properties(bench_smoke PROPERTIES TIMEOUT 120)
+
+# questions_bench: the multi-start walk and lineage_stale against the CTEs a
+# user would write (bench/questions_bench.c); run by hand:
+#   build/questions_bench --sizes 10k,100k --dir build/bench
+add_executable(questions_bench bench/questions_bench.c bench/generate.c ext/md5.c)
+add_dependencies(questions_bench lineage_schema_h lineage)
+target_include_directories(questions_bench PRIVATE bench ext
+                           "${CMAKE_BINARY_DIR}/generated" ${SQLite3_INCLUDE_DIRS})
+target_compile_definitions(questions_bench PRIVATE SQLITE_CORE
+  BENCH_DEFAULT_EXT="$<TARGET_FILE:lineage>" LINEAGE_VERSION="${LINEAGE_VERSION}")
+target_link_libraries(questions_bench ${SQLite3_LIBRARIES} m)

@@ -467,6 +467,7 @@ void lineage_resolve_start(Lx *x, sqlite3_value *pStart, LineageNode *pOut){
       break;
     case SQLITE_TEXT: {
       const char *z = (const char*)sqlite3_value_text(pStart);
+      if( z==0 ){ x->rc = SQLITE_NOMEM; break; }   /* converting it failed */
       if( strchr(z, ':') ) lineage_resolve_version(x, z, 0, pOut);
       else lineage_resolve_run(x, z, pOut);
       break;
