@@ -54,11 +54,7 @@ typedef struct DiffRow {
   const char *zStatus;
 } DiffRow;
 
-typedef struct DiffVtab {
-  sqlite3_vtab base;
-  sqlite3 *db;
-  LineageConn *conn;
-} DiffVtab;
+typedef LineageVtab DiffVtab;
 
 typedef struct DiffCursor {
   sqlite3_vtab_cursor base;
@@ -73,35 +69,16 @@ typedef struct DiffCursor {
 static int diffConnect(sqlite3 *db, void *pAux, int argc,
                        const char *const *argv, sqlite3_vtab **ppVtab,
                        char **pzErr){
-  DiffVtab *p;
-  int rc;
   (void)argc; (void)argv; (void)pzErr;
-  rc = sqlite3_declare_vtab(db, "CREATE TABLE x(kind TEXT, project TEXT, "
+  return lineage_vtab_connect(db, pAux, "CREATE TABLE x(kind TEXT, project TEXT, "
       "name TEXT, type TEXT, a_versions TEXT, b_versions TEXT, "
-      "a_count INTEGER, b_count INTEGER, status TEXT, a HIDDEN, b HIDDEN)");
-  if( rc!=SQLITE_OK ) return rc;
-  sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
-  p = sqlite3_malloc(sizeof(*p));
-  if( p==0 ) return SQLITE_NOMEM;
-  memset(p, 0, sizeof(*p));
-  p->db = db;
-  p->conn = ((LineageModAux*)pAux)->conn;
-  *ppVtab = &p->base;
-  return SQLITE_OK;
-}
-
-static int diffDisconnect(sqlite3_vtab *pVtab){
-  sqlite3_free(pVtab);
-  return SQLITE_OK;
+      "a_count INTEGER, b_count INTEGER, status TEXT, a HIDDEN, b HIDDEN)",
+                              sizeof(DiffVtab), ppVtab);
 }
 
 static int diffOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCur){
-  DiffCursor *c = sqlite3_malloc(sizeof(*c));
   (void)pVtab;
-  if( c==0 ) return SQLITE_NOMEM;
-  memset(c, 0, sizeof(*c));
-  *ppCur = &c->base;
-  return SQLITE_OK;
+  return lineage_vtab_open(sizeof(DiffCursor), ppCur);
 }
 
 static void diffReset(DiffCursor *c){
@@ -300,11 +277,6 @@ static int diff_rows(DiffCursor *c){
   return SQLITE_OK;
 }
 
-static int walk_all(LineageWalker *w){
-  int rc;
-  while( (rc = lineage_walker_step(w))==SQLITE_OK ){}
-  return rc==SQLITE_DONE ? SQLITE_OK : rc;
-}
 
 /* xFilter: argv is [a, b]. */
 static int diffFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
@@ -334,7 +306,7 @@ static int diffFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
                                  &p->base.zErrMsg);
     if( rc ) return rc;
   }
-  for(i=0; rc==SQLITE_OK && i<2; i++) rc = walk_all(&c->w[i]);
+  for(i=0; rc==SQLITE_OK && i<2; i++) rc = lineage_walker_run(&c->w[i]);
   if( rc==SQLITE_OK ){
     rc = diff_items(c, p, c->w[0].aQueue[0].id, c->w[1].aQueue[0].id);
   }
@@ -358,9 +330,7 @@ static int diffBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo){
   }
   if( aIdx[0]<0 || aIdx[1]<0 ){
     if( bSeen ) return SQLITE_CONSTRAINT;
-    pInfo->idxNum = DIFF_NO_ARGS;
-    pInfo->estimatedCost = 1e300;
-    pInfo->estimatedRows = 2147483647;
+    lineage_vtab_no_plan(pInfo, DIFF_NO_ARGS);
     return SQLITE_OK;
   }
   for(i=0; i<2; i++){
@@ -376,7 +346,7 @@ static int diffBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo){
 sqlite3_module lineage_diff_module = {
   0,                /* iVersion */
   0,                /* xCreate: eponymous only */
-  diffConnect, diffBestIndex, diffDisconnect, 0, diffOpen, diffClose,
+  diffConnect, diffBestIndex, lineage_vtab_disconnect, 0, diffOpen, diffClose,
   diffFilter, diffNext, diffEof, diffColumn, diffRowid,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 };

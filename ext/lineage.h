@@ -448,6 +448,26 @@ extern sqlite3_module lineage_path_module;     /* pAux: LineageModAux* */
 extern sqlite3_module lineage_diff_module;     /* pAux: LineageModAux* */
 extern sqlite3_module lineage_stale_module;    /* pAux: LineageModAux* */
 
+/* ---- vtab.c: what path.c, diff.c and stale.c share -------------------- */
+/* The first fields of their sqlite3_vtab. */
+typedef struct LineageVtab {
+  sqlite3_vtab base;
+  sqlite3 *db;
+  LineageConn *conn;          /* from the module's LineageModAux */
+} LineageVtab;
+/* xConnect: declare zDecl, innocuous, a zeroed vtab of nByte bytes. */
+int lineage_vtab_connect(sqlite3 *db, void *pAux, const char *zDecl,
+                         size_t nByte, sqlite3_vtab **ppVtab);
+int lineage_vtab_disconnect(sqlite3_vtab *pVtab);
+/* xOpen: a zeroed cursor of nByte bytes. */
+int lineage_vtab_open(size_t nByte, sqlite3_vtab_cursor **ppCur);
+/* xBestIndex without the required arguments: a plan costing "infinity". */
+void lineage_vtab_no_plan(sqlite3_index_info *pInfo, int idxNum);
+/* Replace the vtab's error message with zErr (sqlite3_malloc'd or NULL). */
+void lineage_vtab_set_error(sqlite3_vtab *pVtab, char *zErr);
+/* Run a started walk to its end. */
+int lineage_walker_run(LineageWalker *w);
+
 /* ---- fingerprint.c, resolve.c: readers (user data: the LineageConn) ------ */
 void lineage_fn_fingerprint(sqlite3_context*, int, sqlite3_value**);
 void lineage_fn_resolve(sqlite3_context*, int, sqlite3_value**);

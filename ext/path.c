@@ -35,11 +35,7 @@
 #define PATH_NO_ENDS   0x02    /* idxNum: from or to missing, xFilter fails */
 #define PATH_OPTIONS   0x01    /* idxNum: argv[2] is the options */
 
-typedef struct PathVtab {
-  sqlite3_vtab base;
-  sqlite3 *db;
-  LineageConn *conn;
-} PathVtab;
+typedef LineageVtab PathVtab;
 
 typedef struct PathCursor {
   sqlite3_vtab_cursor base;
@@ -56,34 +52,15 @@ typedef struct PathCursor {
 static int pathConnect(sqlite3 *db, void *pAux, int argc,
                        const char *const *argv, sqlite3_vtab **ppVtab,
                        char **pzErr){
-  PathVtab *p;
-  int rc;
   (void)argc; (void)argv; (void)pzErr;
-  rc = sqlite3_declare_vtab(db, "CREATE TABLE x(" LINEAGE_NODE_COLUMNS ", "
-      "step INTEGER, \"from\" HIDDEN, \"to\" HIDDEN, options HIDDEN)");
-  if( rc!=SQLITE_OK ) return rc;
-  sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
-  p = sqlite3_malloc(sizeof(*p));
-  if( p==0 ) return SQLITE_NOMEM;
-  memset(p, 0, sizeof(*p));
-  p->db = db;
-  p->conn = ((LineageModAux*)pAux)->conn;
-  *ppVtab = &p->base;
-  return SQLITE_OK;
-}
-
-static int pathDisconnect(sqlite3_vtab *pVtab){
-  sqlite3_free(pVtab);
-  return SQLITE_OK;
+  return lineage_vtab_connect(db, pAux, "CREATE TABLE x(" LINEAGE_NODE_COLUMNS ", "
+      "step INTEGER, \"from\" HIDDEN, \"to\" HIDDEN, options HIDDEN)",
+                              sizeof(PathVtab), ppVtab);
 }
 
 static int pathOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCur){
-  PathCursor *c = sqlite3_malloc(sizeof(*c));
   (void)pVtab;
-  if( c==0 ) return SQLITE_NOMEM;
-  memset(c, 0, sizeof(*c));
-  *ppCur = &c->base;
-  return SQLITE_OK;
+  return lineage_vtab_open(sizeof(PathCursor), ppCur);
 }
 
 static void pathReset(PathCursor *c){
@@ -223,12 +200,6 @@ static int path_shortest(PathCursor *c, sqlite3_int64 to, int bUndirected){
   return SQLITE_OK;
 }
 
-/* Run w to its end. */
-static int walk_all(LineageWalker *w){
-  int rc;
-  while( (rc = lineage_walker_step(w))==SQLITE_OK ){}
-  return rc==SQLITE_DONE ? SQLITE_OK : rc;
-}
 
 /* The nodes of f's walk (complete) that g's walk (complete) reached. */
 static int path_common(PathCursor *c, LineageWalker *f, LineageWalker *g){
@@ -252,22 +223,22 @@ static int path_common(PathCursor *c, LineageWalker *f, LineageWalker *g){
 /* Every node on a directed path: downstream of from and upstream of to,
 ** or, when to is upstream, the other way round. */
 static int path_all(PathCursor *c, sqlite3_int64 to){
-  int rc = walk_all(&c->a), k;
+  int rc = lineage_walker_run(&c->a), k;
   if( rc ) return rc;
   k = reached(&c->a, to);
   if( k==-2 ) return SQLITE_NOMEM;
   if( k>=0 ){
     rc = lineage_walker_start(&c->b, to, -1);
-    if( rc==SQLITE_OK ) rc = walk_all(&c->b);
+    if( rc==SQLITE_OK ) rc = lineage_walker_run(&c->b);
     return rc ? rc : path_common(c, &c->a, &c->b);
   }
-  rc = walk_all(&c->b);
+  rc = lineage_walker_run(&c->b);
   if( rc ) return rc;
   k = reached(&c->b, to);
   if( k==-2 ) return SQLITE_NOMEM;
   if( k<0 ) return SQLITE_OK;
   rc = lineage_walker_start(&c->a, to, -1);
-  if( rc==SQLITE_OK ) rc = walk_all(&c->a);
+  if( rc==SQLITE_OK ) rc = lineage_walker_run(&c->a);
   return rc ? rc : path_common(c, &c->b, &c->a);
 }
 
@@ -412,9 +383,7 @@ static int pathBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo){
   }
   if( aIdx[0]<0 || aIdx[1]<0 ){
     if( bSeen ) return SQLITE_CONSTRAINT;
-    pInfo->idxNum = PATH_NO_ENDS;
-    pInfo->estimatedCost = 1e300;
-    pInfo->estimatedRows = 2147483647;
+    lineage_vtab_no_plan(pInfo, PATH_NO_ENDS);
     return SQLITE_OK;
   }
   pInfo->idxNum = 0;
@@ -436,7 +405,7 @@ static int pathBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo){
 sqlite3_module lineage_path_module = {
   0,                /* iVersion */
   0,                /* xCreate: eponymous only */
-  pathConnect, pathBestIndex, pathDisconnect, 0, pathOpen, pathClose,
+  pathConnect, pathBestIndex, lineage_vtab_disconnect, 0, pathOpen, pathClose,
   pathFilter, pathNext, pathEof, pathColumn, pathRowid,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 };

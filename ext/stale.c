@@ -57,11 +57,7 @@ typedef struct StaleInput {
   char *zName;
 } StaleInput;
 
-typedef struct StaleVtab {
-  sqlite3_vtab base;
-  sqlite3 *db;
-  LineageConn *conn;
-} StaleVtab;
+typedef LineageVtab StaleVtab;
 
 typedef struct StaleCursor {
   sqlite3_vtab_cursor base;
@@ -78,37 +74,18 @@ typedef struct StaleCursor {
 } StaleCursor;
 
 static int staleConnect(sqlite3 *db, void *pAux, int argc,
-                        const char *const *argv, sqlite3_vtab **ppVtab,
-                        char **pzErr){
-  StaleVtab *p;
-  int rc;
+                       const char *const *argv, sqlite3_vtab **ppVtab,
+                       char **pzErr){
   (void)argc; (void)argv; (void)pzErr;
-  rc = sqlite3_declare_vtab(db, "CREATE TABLE x(node_id INTEGER, ref TEXT, "
+  return lineage_vtab_connect(db, pAux, "CREATE TABLE x(node_id INTEGER, ref TEXT, "
       "input_ref TEXT, newest_ref TEXT, reason TEXT, depth INTEGER, "
-      "start HIDDEN)");
-  if( rc!=SQLITE_OK ) return rc;
-  sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
-  p = sqlite3_malloc(sizeof(*p));
-  if( p==0 ) return SQLITE_NOMEM;
-  memset(p, 0, sizeof(*p));
-  p->db = db;
-  p->conn = ((LineageModAux*)pAux)->conn;
-  *ppVtab = &p->base;
-  return SQLITE_OK;
-}
-
-static int staleDisconnect(sqlite3_vtab *pVtab){
-  sqlite3_free(pVtab);
-  return SQLITE_OK;
+      "start HIDDEN)",
+                              sizeof(StaleVtab), ppVtab);
 }
 
 static int staleOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCur){
-  StaleCursor *c = sqlite3_malloc(sizeof(*c));
   (void)pVtab;
-  if( c==0 ) return SQLITE_NOMEM;
-  memset(c, 0, sizeof(*c));
-  *ppCur = &c->base;
-  return SQLITE_OK;
+  return lineage_vtab_open(sizeof(StaleCursor), ppCur);
 }
 
 static void staleReset(StaleCursor *c){
@@ -391,7 +368,7 @@ static int staleBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo){
 sqlite3_module lineage_stale_module = {
   0,                /* iVersion */
   0,                /* xCreate: eponymous only */
-  staleConnect, staleBestIndex, staleDisconnect, 0, staleOpen, staleClose,
+  staleConnect, staleBestIndex, lineage_vtab_disconnect, 0, staleOpen, staleClose,
   staleFilter, staleNext, staleEof, staleColumn, staleRowid,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 };
