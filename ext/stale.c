@@ -179,7 +179,9 @@ static int inputs_of_start(StaleCursor *c, StaleVtab *p, LineageWalker *u){
     sqlite3_reset(pStmt);
   }
   lineage_conn_stmt_done(p->conn, pStmt);
-  if( rc==SQLITE_OK ) qsort(c->aInput, (size_t)c->nInput, sizeof(StaleInput), input_cmp);
+  if( rc==SQLITE_OK && c->nInput>1 ){
+    qsort(c->aInput, (size_t)c->nInput, sizeof(StaleInput), input_cmp);
+  }
   return rc;
 }
 
