@@ -43,6 +43,7 @@ static const struct {
   { "artifact_delete",  1, 1, 2, WRITER, lineage_fn_artifact_delete },
   { "artifact_digest",  1, 1, 1, PURE,   lineage_fn_artifact_digest },
   { "lineage_version",  0, 0, 0, PURE,   fn_version },
+  { "lineage_replicated", 0, 0, 1, WRITER, lineage_fn_replicated },
 };
 
 /* The modules; pAux is the connection's state for that direction. */

@@ -217,6 +217,7 @@ static int writing_statement(sqlite3 *db){
 void lx_begin(Lx *x, const char *zFunc){
   sqlite3_stmt *pSave;
   int rc;
+  lineage_replicated_check(x, zFunc);
   if( x->rc ) return;
   x->pRollback = lx_prepare(x, "ROLLBACK TO lineage_write", 0);
   x->pRelease = lx_prepare(x, "RELEASE lineage_write", 0);

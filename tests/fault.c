@@ -294,10 +294,25 @@ typedef struct Scenario {
   const char *zSql;      /* the SQL under test */
   int bOwnName;          /* zName is malloc'd */
   int bWrite;            /* compare the lineage tables before and after */
+  int bInTxn;            /* zSql runs between BEGIN IMMEDIATE and COMMIT (or
+                         ** ROLLBACK on an error): replicated mode's recipe */
   /* filled by the reference run */
   Result ref;
   Str before, after;
 } Scenario;
+
+/* Run the scenario's SQL, inside its own transaction when bInTxn (the
+** transaction's ends run without faults: what is tested is the SQL). */
+static void scenario_sql(Scenario *s, sqlite3 *db, Result *r, long iFault,
+                         int bPersist){
+  if( s->bInTxn ) must(db, "BEGIN IMMEDIATE", 0);
+  if( iFault ) fault_arm(iFault, bPersist);
+  run_sql(db, s->zSql, r);
+  fault_disarm();
+  if( s->bInTxn ){
+    sqlite3_exec(db, r->rc==SQLITE_OK ? "COMMIT" : "ROLLBACK", 0, 0, 0);
+  }
+}
 
 /* The SQL of the scenario with fault iFault (0: none) in mode bPersist.
 ** Returns 1 when a fault was injected (so there may be a next one). */
@@ -312,9 +327,7 @@ static int scenario_run(Scenario *s, long iFault, int bPersist){
   must(db, "SELECT count(*) FROM sqlite_schema", 0);
   if( s->zPre ) must(db, s->zPre, 0);
   if( iFault==0 && s->bWrite ) dump(db, &s->before);
-  if( iFault ) fault_arm(iFault, bPersist);
-  run_sql(db, s->zSql, &r);
-  fault_disarm();
+  scenario_sql(s, db, &r, iFault, bPersist);
   bInjected = gFault.nFail>0;
   if( iFault==0 ){
     s->ref = r;
@@ -380,7 +393,7 @@ static int scenario_run(Scenario *s, long iFault, int bPersist){
   ** what it reads: a writer that succeeded would now be a second call). */
   if( r.rc!=SQLITE_OK ){
     Result again;
-    run_sql(db, s->zSql, &again);
+    scenario_sql(s, db, &again, 0, 0);
     if( again.rc!=s->ref.rc
      || strcmp(str_text(&again.out), str_text(&s->ref.out))!=0 ){
       bad("run again without faults: %s",
@@ -490,6 +503,9 @@ static const char *azWrite[] = {
   "{\"path\":\"a\",\"ref\":\"s3://b/a\"}]'), artifact_digest(NULL), "
   "lineage_version() IS NOT NULL",
 };
+
+/* What a host in replicated mode runs first on a connection. */
+static const char zReplicated[] = "SELECT lineage_replicated(1)";
 
 /* A graph for the reads: raw:v0 used by six training runs (a cluster of
 ** runs downstream, one of models after it), an evaluation that uses three
@@ -675,6 +691,40 @@ int main(int argc, char **argv){
   aS[nS].zSql = "SELECT count(*), max(depth) FROM lineage_downstream('base:v0');"
                 "SELECT group_concat(ref, ' ') FROM lineage_upstream('late');"
                 "SELECT count(*), max(depth) FROM lineage_downstream('ch:v2');";
+  nS++;
+
+  /* (4) replicated mode: the switch, a writer refused outside a
+  ** transaction, one inside it, a retry (vision/train logs model:v0's
+  ** digest again after v1: v0 comes back) and a local_path refused */
+  aS[nS].zName = "replicated: the switch";
+  aS[nS].pTmpl = apWrite[8];
+  aS[nS].zSql = "SELECT lineage_replicated(), lineage_replicated(1), "
+                "lineage_replicated()";
+  nS++;
+  aS[nS].zName = "replicated: outside a transaction";
+  aS[nS].pTmpl = apWrite[8];
+  aS[nS].zPre = zReplicated;
+  aS[nS].zSql = azWrite[8];
+  aS[nS].bWrite = 1;
+  nS++;
+  aS[nS].zName = "replicated: log_artifact";
+  aS[nS].pTmpl = apWrite[8];
+  aS[nS].zPre = zReplicated;
+  aS[nS].zSql = azWrite[8];
+  aS[nS].bWrite = aS[nS].bInTxn = 1;
+  nS++;
+  aS[nS].zName = "replicated: a retry";
+  aS[nS].pTmpl = apWrite[8];
+  aS[nS].zPre = zReplicated;
+  aS[nS].zSql = azWrite[6];
+  aS[nS].bWrite = aS[nS].bInTxn = 1;
+  nS++;
+  aS[nS].zName = "replicated: local_path";
+  aS[nS].pTmpl = apWrite[8];
+  aS[nS].zPre = zReplicated;
+  aS[nS].zSql = "SELECT log_artifact('vision/train', 'disk', 'dataset', "
+                "'[{\"path\":\"a\",\"local_path\":\"/etc/hostname\"}]')";
+  aS[nS].bWrite = aS[nS].bInTxn = 1;
   nS++;
 
   for(i=0; i<nS; i++){
