@@ -28,7 +28,7 @@ if(LINEAGE_DQLITE)
         add_test(NAME cluster_${t}
                  COMMAND ${PYTHON3} "${CMAKE_SOURCE_DIR}/tests/cluster/test_${t}.py")
         set_tests_properties(cluster_${t} PROPERTIES TIMEOUT 240
-          ENVIRONMENT "LINEAGE_NODE=$<TARGET_FILE:lineage-node>;LINEAGE_TMP=${CMAKE_BINARY_DIR}/testdb;LINEAGE_SOURCE=${CMAKE_SOURCE_DIR}")
+          ENVIRONMENT "LINEAGE_NODE=$<TARGET_FILE:lineage-node>;LINEAGE_EXT=$<TARGET_FILE_DIR:lineage>/lineage;LINEAGE_TMP=${CMAKE_BINARY_DIR}/testdb;LINEAGE_SOURCE=${CMAKE_SOURCE_DIR}")
       endforeach()
     endif()
   endif()
