@@ -72,10 +72,7 @@ static int already_loaded(sqlite3 *db){
   return rc==SQLITE_OK;
 }
 
-#ifdef _WIN32
-__declspec(dllexport)
-#endif
-__attribute__((visibility("default")))
+LINEAGE_EXPORT
 int sqlite3_lineage_init(sqlite3 *db, char **pzErrMsg,
                          const sqlite3_api_routines *pApi){
   size_t i;

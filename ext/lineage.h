@@ -379,6 +379,12 @@ int lineage_int_arg(sqlite3_value *p, const char *zName, sqlite3_int64 iMin,
                     sqlite3_int64 iDefault, sqlite3_int64 *piOut, char **pzErr);
 
 /* ---- replicated.c: replicated mode (dqlite) ---------------------------- */
+/* How an entry point is exported from the loadable extension. */
+#ifdef _WIN32
+# define LINEAGE_EXPORT __declspec(dllexport)
+#else
+# define LINEAGE_EXPORT __attribute__((visibility("default")))
+#endif
 /* The entry points: the plain one (lineage.c) and the one that also turns
 ** replicated mode on for the connection. */
 int sqlite3_lineage_init(sqlite3*, char**, const sqlite3_api_routines*);

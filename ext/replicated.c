@@ -65,10 +65,7 @@ void lineage_fn_replicated(sqlite3_context *ctx, int argc,
   sqlite3_result_int(ctx, lineage_conn_replicated(c));
 }
 
-#ifdef _WIN32
-__declspec(dllexport)
-#endif
-__attribute__((visibility("default")))
+LINEAGE_EXPORT
 int sqlite3_lineage_replicated_init(sqlite3 *db, char **pzErrMsg,
                                     const sqlite3_api_routines *pApi){
   int rc = sqlite3_lineage_init(db, pzErrMsg, pApi);

@@ -203,6 +203,17 @@ static const char *failure_text(Buf *pBody){
   return c.bad ? "(unreadable failure response)" : z;
 }
 
+/* A request answered by EMPTY when it works; else -1, *pzErr saying what
+** zWhat failed on. */
+static int admin_call(int fd, int eType, Buf *pReq, Buf *pBody,
+                      const char *zWhat, char **pzErr){
+  int eResp = wire_call(fd, eType, pReq, pBody);
+  if( eResp==RESPONSE_EMPTY ) return 0;
+  set_err(pzErr, "%s: %s", zWhat,
+          eResp==RESPONSE_FAILURE ? failure_text(pBody) : "no answer");
+  return -1;
+}
+
 /* One attempt at the whole join through zVia. 0: done; 1: try again
 ** (*pzErr says why); the leader's address goes to zLeader when known. */
 static int join_once(const char *zVia, uint64_t id, const char *zAddr,
@@ -257,10 +268,7 @@ static int join_once(const char *zVia, uint64_t id, const char *zAddr,
     req.n = 0;
     put_u64(&req, id);
     put_text(&req, zAddr);
-    eType = wire_call(fd, REQUEST_ADD, &req, &body);
-    if( eType!=RESPONSE_EMPTY ){
-      set_err(pzErr, "adding node %llu at %s: %s", (unsigned long long)id,
-              zAddr, eType==RESPONSE_FAILURE ? failure_text(&body) : "no answer");
+    if( admin_call(fd, REQUEST_ADD, &req, &body, "adding the node", pzErr) ){
       goto done;
     }
   }
@@ -268,10 +276,8 @@ static int join_once(const char *zVia, uint64_t id, const char *zAddr,
     req.n = 0;
     put_u64(&req, id);
     put_u64(&req, ROLE_VOTER);
-    eType = wire_call(fd, REQUEST_ASSIGN, &req, &body);
-    if( eType!=RESPONSE_EMPTY ){
-      set_err(pzErr, "making node %llu a voter: %s", (unsigned long long)id,
-              eType==RESPONSE_FAILURE ? failure_text(&body) : "no answer");
+    if( admin_call(fd, REQUEST_ASSIGN, &req, &body, "making the node a voter",
+                   pzErr) ){
       goto done;
     }
   }

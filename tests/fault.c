@@ -696,36 +696,33 @@ int main(int argc, char **argv){
   /* (4) replicated mode: the switch, a writer refused outside a
   ** transaction, one inside it, a retry (vision/train logs model:v0's
   ** digest again after v1: v0 comes back) and a local_path refused */
-  aS[nS].zName = "replicated: the switch";
-  aS[nS].pTmpl = apWrite[8];
-  aS[nS].zSql = "SELECT lineage_replicated(), lineage_replicated(1), "
-                "lineage_replicated()";
-  nS++;
-  aS[nS].zName = "replicated: outside a transaction";
-  aS[nS].pTmpl = apWrite[8];
-  aS[nS].zPre = zReplicated;
-  aS[nS].zSql = azWrite[8];
-  aS[nS].bWrite = 1;
-  nS++;
-  aS[nS].zName = "replicated: log_artifact";
-  aS[nS].pTmpl = apWrite[8];
-  aS[nS].zPre = zReplicated;
-  aS[nS].zSql = azWrite[8];
-  aS[nS].bWrite = aS[nS].bInTxn = 1;
-  nS++;
-  aS[nS].zName = "replicated: a retry";
-  aS[nS].pTmpl = apWrite[8];
-  aS[nS].zPre = zReplicated;
-  aS[nS].zSql = azWrite[6];
-  aS[nS].bWrite = aS[nS].bInTxn = 1;
-  nS++;
-  aS[nS].zName = "replicated: local_path";
-  aS[nS].pTmpl = apWrite[8];
-  aS[nS].zPre = zReplicated;
-  aS[nS].zSql = "SELECT log_artifact('vision/train', 'disk', 'dataset', "
-                "'[{\"path\":\"a\",\"local_path\":\"/etc/hostname\"}]')";
-  aS[nS].bWrite = aS[nS].bInTxn = 1;
-  nS++;
+  {
+    static const struct {
+      const char *zName, *zPre, *zSql;
+      int bWrite, bInTxn;
+    } aRep[] = {
+      { "replicated: the switch", 0, "SELECT lineage_replicated(), "
+        "lineage_replicated(1), lineage_replicated()", 0, 0 },
+      { "replicated: outside a transaction", zReplicated, 0, 1, 0 },
+      { "replicated: log_artifact", zReplicated, 0, 1, 1 },
+      { "replicated: a retry", zReplicated, 0, 1, 1 },
+      { "replicated: local_path", zReplicated,
+        "SELECT log_artifact('vision/train', 'disk', 'dataset', "
+        "'[{\"path\":\"a\",\"local_path\":\"/etc/hostname\"}]')", 1, 1 },
+    };
+    /* the writers they run: loose's log (write 9), and model's digest
+    ** 'abc' again (write 7) after v1: the retry gives v0 back */
+    const char *azRepSql[] = { 0, azWrite[8], azWrite[8], azWrite[6], 0 };
+    for(i=0; i<(int)(sizeof(aRep)/sizeof(aRep[0])); i++){
+      aS[nS].zName = aRep[i].zName;
+      aS[nS].pTmpl = apWrite[8];
+      aS[nS].zPre = aRep[i].zPre;
+      aS[nS].zSql = aRep[i].zSql ? aRep[i].zSql : azRepSql[i];
+      aS[nS].bWrite = aRep[i].bWrite;
+      aS[nS].bInTxn = aRep[i].bInTxn;
+      nS++;
+    }
+  }
 
   for(i=0; i<nS; i++){
     char zName[64];

@@ -167,25 +167,22 @@ class _Reader:
         self.b = body
         self.i = 0
 
-    def u64(self):
-        v, = struct.unpack_from("<Q", self.b, self.i)
-        self.i += 8
+    def _unpack(self, fmt, size):
+        v, = struct.unpack_from(fmt, self.b, self.i)
+        self.i += size
         return v
+
+    def u64(self):
+        return self._unpack("<Q", 8)
 
     def i64(self):
-        v, = struct.unpack_from("<q", self.b, self.i)
-        self.i += 8
-        return v
+        return self._unpack("<q", 8)
 
     def f64(self):
-        v, = struct.unpack_from("<d", self.b, self.i)
-        self.i += 8
-        return v
+        return self._unpack("<d", 8)
 
     def u32(self):
-        v, = struct.unpack_from("<I", self.b, self.i)
-        self.i += 4
-        return v
+        return self._unpack("<I", 4)
 
     def text(self):
         j = self.b.index(b"\0", self.i)

@@ -158,6 +158,17 @@ class Cluster:
                 raise RuntimeError("the cluster did not reach %d voters" % n)
             time.sleep(0.1)
 
+    def make_leader(self, c, node):
+        """Hand leadership to node (retried while it catches up)."""
+        deadline = time.monotonic() + FORM_TIMEOUT
+        while c.leader()[0] != node.id:
+            try:
+                c.transfer(node.id)
+            except cluster.Error:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
     def leader_node(self, c):
         lid, _addr = c.leader()
         return self.node(lid)

@@ -12,7 +12,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import SOURCE, Cluster, check, cluster, finish
+from harness import SOURCE, Cluster, check, finish
 
 EXT = os.environ.get("LINEAGE_EXT", os.path.join(SOURCE, "build", "lineage"))
 CLI = os.path.join(SOURCE, "python", "lineage-cli")
@@ -113,14 +113,7 @@ with Cluster("demo", 3) as cl:
              "SELECT level, ref, cluster FROM lineage_clusters('mnist:clean') ORDER BY 1, 2")
     copies = {}
     for node in cl.nodes:
-        deadline = time.monotonic() + 30
-        while c.leader()[0] != node.id:
-            try:
-                c.transfer(node.id)
-            except cluster.Error:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+        cl.make_leader(c, node)
         files = c.dump()
         copies[node.id] = (files, cl.dump_tables(c), [c.execute(w) for w in walks],
                            files_rows(files))
