@@ -24,7 +24,7 @@ if(LINEAGE_DQLITE)
     # Each test starts its own nodes on loopback ports of its own, stops
     # them by pid, and is bounded in time by TIMEOUT.
     if(PYTHON3)
-      foreach(t formation demo refusals failover)
+      foreach(t cli formation demo refusals failover)
         add_test(NAME cluster_${t}
                  COMMAND ${PYTHON3} "${CMAKE_SOURCE_DIR}/tests/cluster/test_${t}.py")
         set_tests_properties(cluster_${t} PROPERTIES TIMEOUT 240

@@ -27,6 +27,10 @@ from . import cluster
 WRITERS = ("run_start", "run_finish", "use_artifact", "log_artifact",
            "artifact_alias", "artifact_unalias", "artifact_delete")
 _CALLS_WRITER = re.compile(r"\b(?:%s)\s*\(" % "|".join(WRITERS), re.I)
+# A writer's transaction replayed on a new leader with another result is
+# run again; more conflicts than this in a row mean the cluster keeps
+# changing leader under load, which is worth reporting.
+CONFLICT_RETRIES = 10
 _FIRST_WORD = re.compile(r"\s*(?:(?:--[^\n]*\n|/\*.*?\*/)\s*)*(\w+)", re.S)
 _BLANK = re.compile(r"(?:\s|--[^\n]*(?:\n|$)|/\*.*?\*/)*\Z", re.S)
 
@@ -72,7 +76,8 @@ def split_statements(text):
             stmt = text[start:i + 1]
             if sqlite3.complete_statement(stmt):
                 if stmt.strip(" \t\r\n;"):
-                    yield stmt, start_line, i + 1
+                    lead = len(stmt) - len(stmt.lstrip())
+                    yield stmt, start_line + stmt.count("\n", 0, lead), i + 1
                 start, start_line = i + 1, line
         i += 1
 
@@ -180,14 +185,26 @@ class Shell:
             return not self.bail
         return True
 
+    def write(self, sql):
+        """A statement that calls a writer, in a transaction of its own; run
+        again when the transaction was replayed with another result (then
+        nothing was committed)."""
+        for _attempt in range(CONFLICT_RETRIES):
+            try:
+                with self.c.transaction():
+                    return self.c.query(sql)
+            except cluster.TransactionConflict:
+                continue
+        raise cluster.Error("lineage-cli: %r conflicted %d times with other "
+                            "writers during leader changes" % (sql[:60], CONFLICT_RETRIES))
+
     def statement(self, sql, line):
         """Run one statement and print its rows; False to stop."""
         m = _FIRST_WORD.match(sql)
         word = m.group(1).upper() if m else ""
         try:
             if _CALLS_WRITER.search(sql) and not self.in_txn:
-                with self.c.transaction():
-                    names, rows = self.c.query(sql)
+                names, rows = self.write(sql)
             else:
                 names, rows = self.c.query(sql)
                 if word in ("BEGIN", "SAVEPOINT") and not self.in_txn:
