@@ -112,7 +112,13 @@ class TransactionConflict(Error):
 
 
 class _Lost(Exception):
-    """The connection to the node broke (internal)."""
+    """The connection to the node broke, or it is not the leader (internal).
+    not_run: the statement was certainly not run (the node refused it as
+    not the leader, or it was never sent)."""
+
+    def __init__(self, message, not_run=False):
+        super().__init__(message)
+        self.not_run = not_run
 
 
 def _pad(n):
@@ -328,7 +334,8 @@ def _is_read(sql):
 
 
 class Client:
-    """A connection to the leader of a lineage cluster; see connect()."""
+    """A connection to the leader of a lineage cluster; see connect(). One
+    connection: use one Client per thread."""
 
     def __init__(self, addresses, database="lineage", timeout=DEFAULT_TIMEOUT):
         if isinstance(addresses, str):
@@ -344,6 +351,7 @@ class Client:
         self.db_id = None
         self.leader_id = None
         self._txn = None      # statements of the open transaction: (sql, params, result)
+        self.replays = 0      # transactions replayed on a new leader so far
         self.client_id = random.getrandbits(63)
         self._connect()
 
@@ -430,7 +438,7 @@ class Client:
         ([], []) for a statement without result columns. Raises SQLError or
         _Lost."""
         if self.conn is None:
-            raise _Lost("not connected")
+            raise _Lost("not connected", not_run=True)
         if not _has_rows(sql):
             return [], self._exec(sql, params)
         body = struct.pack("<Q", self.db_id) + _text(sql) + _params(params)
@@ -441,7 +449,7 @@ class Client:
             raise _Lost("unexpected response %d to a query" % mtype)
         err = _failure(resp)
         if self._leader_error(err):
-            raise _Lost(err.message)
+            raise _Lost(err.message, not_run=err.code == _SQLITE_IOERR_NOT_LEADER)
         raise self._real_error(sql, params, err)
 
     def _exec(self, sql, params):
@@ -453,7 +461,7 @@ class Client:
             raise _Lost("unexpected response %d to exec" % mtype)
         err = _failure(resp)
         if self._leader_error(err):
-            raise _Lost(err.message)
+            raise _Lost(err.message, not_run=err.code == _SQLITE_IOERR_NOT_LEADER)
         raise err
 
     @staticmethod
@@ -505,7 +513,7 @@ class Client:
                 return self._run(sql, params)
             except _Lost as e:
                 self._drop()
-                if not _is_read(sql):
+                if not _is_read(sql) and not e.not_run:
                     raise CommitUnknown("lineage cluster: the connection broke "
                                         "during %r (%s): it may have been "
                                         "applied" % (sql[:60], e))
@@ -535,6 +543,7 @@ class Client:
 
     def _replay(self, deadline):
         """The transaction so far, again on the (new) leader."""
+        self.replays += 1
         while True:
             self._begin(deadline)
             try:
@@ -580,7 +589,7 @@ class Client:
                 return
             except _Lost as e:
                 self._drop()
-                if "not leader" not in str(e):
+                if not e.not_run:
                     raise CommitUnknown("lineage cluster: the connection to "
                                         "the leader broke during COMMIT (%s): "
                                         "the transaction may or may not have "
