@@ -327,6 +327,10 @@ def _has_rows(sql):
         re.search(r"\bRETURNING\b", sql, re.I) is not None
 
 
+# A statement that may write without calling a writer function.
+_WRITES = re.compile(r"\b(?:INSERT|UPDATE|DELETE|REPLACE)\b", re.I)
+
+
 def _is_read(sql):
     """A statement that is safe to send again: a query that writes nothing
     (writers are refused outside a transaction in replicated mode)."""
@@ -474,11 +478,13 @@ class Client:
         message (often the first column's name): get SQLite's own by running
         the statement again on the exec path, whose message is right. Inside
         a transaction that run is fenced by a savepoint rolled back after;
-        outside one, replicated mode refuses any writer the statement calls,
-        so it changes nothing either."""
-        if err.message.startswith("lineage: "):
-            return err
+        outside one, it is done only for a query that cannot write (SELECT
+        without INSERT, UPDATE, DELETE or REPLACE): replicated mode refuses
+        any writer function it calls, so it changes nothing either."""
         fenced = self._txn is not None
+        if err.message.startswith("lineage: ") or \
+                (not fenced and (not _is_read(sql) or _WRITES.search(sql))):
+            return err
         try:
             if fenced:
                 self._exec("SAVEPOINT lineage_client_error", ())

@@ -88,9 +88,25 @@ class Node:
                 "--data", self.data, "--latency-ms", str(LATENCY_MS)]
         if join:
             args += ["--join", join]
+        served = self.served()
         out = open(self.log, "a")
         self.proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
         out.close()
+        # Until it says it serves (after its join): a signal sent before it
+        # has set up its handling would kill it instead of stopping it.
+        deadline = time.monotonic() + FORM_TIMEOUT
+        while self.served() == served:
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("node %d did not start (see %s)" % (self.id, self.log))
+            time.sleep(0.02)
+
+    def served(self):
+        """How many times the log says the node started serving."""
+        try:
+            with open(self.log) as f:
+                return f.read().count("lineage-node: node %d serving at" % self.id)
+        except OSError:
+            return 0
 
     @property
     def pid(self):
