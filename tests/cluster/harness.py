@@ -27,6 +27,7 @@ from sqlite_lineage import cluster  # noqa: E402
 
 NODE = os.environ.get("LINEAGE_NODE", os.path.join(SOURCE, "build", "lineage-node"))
 TMP = os.environ.get("LINEAGE_TMP", os.path.join(SOURCE, "build", "testdb"))
+os.makedirs(TMP, exist_ok=True)
 # One-way latency given to every node: dqlite's election timeout follows
 # from it, so a new leader comes within about a second on loopback.
 LATENCY_MS = 20

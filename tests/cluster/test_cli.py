@@ -10,7 +10,7 @@ import sqlite3
 import subprocess
 import sys
 
-from harness import SOURCE, check, finish
+from harness import SOURCE, TMP, check, finish
 
 sys.path.insert(0, os.path.join(SOURCE, "python"))
 from sqlite_lineage.cli import print_box, print_list, split_statements, sqlite_text  # noqa: E402
@@ -84,7 +84,7 @@ if shell:
                            else round(rng.uniform(-100, 100), rng.randint(0, 4)) if t == 2
                            else rng.choice(words))
             rows.append(tuple(row))
-        path = os.path.join(os.environ.get("LINEAGE_TMP", "/tmp"), "cli-box.db")
+        path = os.path.join(TMP, "cli-box.db")
         if os.path.exists(path):
             os.remove(path)
         t = sqlite3.connect(path)
