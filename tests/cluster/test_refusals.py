@@ -69,6 +69,16 @@ with Cluster("refusals", 3) as cl:
     check("params", c.execute("SELECT ?, ?, ?, ?, ?", (None, 7, 2.5, "it's", b"\x00\xff")),
           [(None, 7, 2.5, "it's", b"\x00\xff")])
 
+    # A result set the server sends in several parts, and large values.
+    rows = c.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                     "WHERE i < 100000) SELECT i, 'x' || i, i * 0.5, NULL FROM n")
+    check("many-rows", (len(rows), rows[-1],
+                        [r for k, r in enumerate(rows) if r != (k + 1, "x%d" % (k + 1),
+                                                                (k + 1) * 0.5, None)][:3]),
+          (100000, (100000, "x100000", 50000.0, None), []))
+    check("large-values", c.execute("SELECT length(?), length(?), ?", ("y" * 3000000,
+                                    b"z" * 2000001, "é" * 7)), [(3000000, 2000001, "é" * 7)])
+
     # ---- a lost acknowledgement ------------------------------------------------
     # r1's COMMIT reaches the leader but its answer never reaches r1: the
     # socket is closed right after the request is sent.
