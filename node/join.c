@@ -128,7 +128,7 @@ static int write_all(int fd, const unsigned char *a, size_t n, long deadline){
     ssize_t k;
     if( wait_fd(fd, 0, deadline) ) return -1;
     k = send(fd, a, n, MSG_NOSIGNAL);
-    if( k<0 && errno==EINTR ) continue;
+    if( k<0 && (errno==EINTR || errno==EAGAIN) ) continue;
     if( k<=0 ) return -1;
     a += k; n -= (size_t)k;
   }
@@ -139,11 +139,21 @@ static int read_all(int fd, unsigned char *a, size_t n, long deadline){
     ssize_t k;
     if( wait_fd(fd, 1, deadline) ) return -1;
     k = recv(fd, a, n, 0);
-    if( k<0 && errno==EINTR ) continue;
+    if( k<0 && (errno==EINTR || errno==EAGAIN) ) continue;
     if( k<=0 ) return -1;
     a += k; n -= (size_t)k;
   }
   return 0;
+}
+
+/* 1 when the non-blocking connect() that returned rc has completed
+** successfully by the deadline. */
+static int connected(int fd, int rc, long deadline){
+  int err = 0;
+  socklen_t n = sizeof(err);
+  if( rc==0 ) return 1;
+  if( errno!=EINPROGRESS || wait_fd(fd, 0, deadline) ) return 0;
+  return getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &n)==0 && err==0;
 }
 
 /* Connect to "host:port" and send the protocol version; -1 on failure. */
@@ -160,13 +170,20 @@ static int wire_connect(const char *zAddr, long deadline){
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   if( getaddrinfo(zHost, zColon+1, &hints, &res)!=0 ) return -1;
-  fd = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
-  if( fd>=0 && (connect(fd, res->ai_addr, res->ai_addrlen)!=0
-                || write_all(fd, aVersion, 8, deadline)) ){
+  /* Non-blocking, so that connecting waits no longer than the deadline
+  ** (a blocking connect to an unreachable host waits minutes). */
+  fd = socket(res->ai_family, res->ai_socktype | SOCK_NONBLOCK,
+              res->ai_protocol);
+  if( fd>=0 && !connected(fd, connect(fd, res->ai_addr, res->ai_addrlen),
+                          deadline) ){
     close(fd);
     fd = -1;
   }
   freeaddrinfo(res);
+  if( fd>=0 && write_all(fd, aVersion, 8, deadline) ){
+    close(fd);
+    fd = -1;
+  }
   return fd;
 }
 
