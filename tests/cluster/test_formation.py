@@ -68,12 +68,16 @@ with Cluster("formation", 3) as cl:
     c.remove(4)
     check("removed", sorted(x[0] for x in c.nodes()), [1, 2, 3])
     check("node4-stop", n4.stop(), 0)
-    # An unknown node id is the server's error, reported as it is.
-    try:
-        c.transfer(99)
-        check("transfer-unknown", "no error", "an error")
-    except cluster.SQLError as e:
-        check("transfer-unknown", bool(e.message), True)
+    # The server's errors, reported as they are.
+    for name, call, msg in (("transfer-unknown", lambda: c.transfer(99), "server ID is not valid"),
+                            ("remove-unknown", lambda: c.remove(99), "server ID is not valid"),
+                            ("add-taken-id", lambda: c.add(2, "127.0.0.1:1"),
+                             "server ID already in use")):
+        try:
+            call()
+            check(name, "no error", msg)
+        except cluster.SQLError as e:
+            check(name, e.message, msg)
     check("all-running", [n.running() for n in cl.nodes], [True, True, True])
     c.close()
     statuses = [n.stop() for n in cl.nodes]
