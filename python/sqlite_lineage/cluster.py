@@ -414,7 +414,7 @@ class Client:
                 self.conn, self.leader_id = c, lid
                 return
             if time.monotonic() > deadline:
-                raise NoLeader("lineage cluster: no leader within %.0f s (%s)"
+                raise NoLeader("lineage cluster: no leader within %g s (%s)"
                                % (self.timeout, last))
             time.sleep(RETRY_PAUSE * (1 + random.random()))
 
@@ -544,7 +544,7 @@ class Client:
                     raise
             if time.monotonic() > deadline:
                 raise NoLeader("lineage cluster: could not begin a transaction "
-                               "within %.0f s" % self.timeout)
+                               "within %g s" % self.timeout)
             time.sleep(RETRY_PAUSE * (1 + random.random()))
 
     def _replay(self, deadline):
@@ -646,7 +646,7 @@ class Client:
                 pass
             self._drop()
             if time.monotonic() > deadline:
-                raise NoLeader("lineage cluster: no leader within %.0f s" % self.timeout)
+                raise NoLeader("lineage cluster: no leader within %g s" % self.timeout)
             time.sleep(RETRY_PAUSE)
 
     def leader(self):

@@ -66,6 +66,31 @@ check("float-text", bad[:5], [])
 check("other-text", [sqlite_text(x) for x in (None, 7, -3, "é|x", b"ab")],
       ["", "7", "-3", "é|x", "ab"])
 
+# ---- the client's own errors, before any node is asked ----------------------
+from sqlite_lineage import cluster  # noqa: E402
+
+
+def error_of(f):
+    try:
+        f()
+        return None
+    except cluster.Error as e:
+        return "%s: %s" % (type(e).__name__, e)
+
+
+check("no-address", error_of(lambda: cluster.connect([])),
+      "Error: lineage cluster: no node address given")
+check("bad-address", error_of(lambda: cluster.connect(["localhost"])),
+      "Error: lineage cluster: an address is HOST:PORT, not 'localhost'")
+port = __import__("harness").free_port()
+check("no-leader", error_of(lambda: cluster.connect(["127.0.0.1:%d" % port], timeout=0.3)),
+      "NoLeader: lineage cluster: no leader within 0.3 s (cannot connect to 127.0.0.1:%d: "
+      "[Errno 111] Connection refused)" % port)
+check("param-type", error_of(lambda: cluster._params((1, [2]))),
+      "Error: lineage cluster: parameter 2 has type list; use None, int, float, str or bytes")
+check("param-count", error_of(lambda: cluster._params(range(256))),
+      "Error: lineage cluster: a statement takes at most 255 parameters, not 256")
+
 # ---- list and box output against the shell ------------------------------------------
 shell = shutil.which("sqlite3")
 if shell:

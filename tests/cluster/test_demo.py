@@ -111,6 +111,14 @@ with Cluster("demo", 3) as cl:
     check("cli-error", (r.returncode, r.stdout, r.stderr),
           (1, "", "Error near line 1: lineage: no run 'nosuch'\n"))
 
+    # Dot commands lineage-cli does not have: an error that lists those it
+    # has; without .bail on the script goes on.
+    r = subprocess.run([CLI, "--cluster", cl.node(1).address], input=".tables\nSELECT 5;\n",
+                       capture_output=True, text=True, timeout=60)
+    check("cli-dot-unknown", (r.returncode, r.stdout, r.stderr),
+          (1, "5\n", "Error near line 1: lineage-cli understands .print, .mode list|box, "
+           ".headers on|off, .bail on|off and .quit, not '.tables'\n"))
+
     # A script's own transaction: its writers join it; ROLLBACK undoes them.
     script = (".headers on\nBEGIN IMMEDIATE;\nSELECT run_start('cli-1') AS r;\n"
               "SELECT run_start('cli-2') AS r;\nROLLBACK;\n"

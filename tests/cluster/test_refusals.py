@@ -69,6 +69,18 @@ with Cluster("refusals", 3) as cl:
     check("params", c.execute("SELECT ?, ?, ?, ?, ?", (None, 7, 2.5, "it's", b"\x00\xff")),
           [(None, 7, 2.5, "it's", b"\x00\xff")])
 
+    # One transaction at a time on a client.
+    def nested():
+        with c.transaction():
+            with c.transaction():
+                pass
+    try:
+        nested()
+        check("nested-transaction", "no error", "an error")
+    except cluster.Error as e:
+        check("nested-transaction", str(e), "lineage cluster: a transaction is already open")
+    check("after-nested", c.execute("SELECT count(*) FROM lineage_runs"), [(1,)])
+
     # A result set the server sends in several parts, and large values.
     rows = c.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
                      "WHERE i < 100000) SELECT i, 'x' || i, i * 0.5, NULL FROM n")
