@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 /* How long a join keeps trying: an election takes a few seconds with
-** dqlite's default timeouts (about 6 s measured on loopback). */
+** dqlite's default timeouts (about 5 s measured on loopback). */
 #define JOIN_TIMEOUT_MS 30000
 /* Pause between two attempts. */
 #define JOIN_RETRY_MS 200

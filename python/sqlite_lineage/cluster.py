@@ -71,7 +71,7 @@ _SQLITE_IOERR_NOT_LEADER = 10 | (40 << 8)
 _SQLITE_IOERR_LEADERSHIP_LOST = 10 | (41 << 8)
 
 # How long a call waits for a leader (an election with dqlite's default
-# timeouts takes about 6 s on loopback; with --latency-ms 20, under 1 s).
+# timeouts takes about 5 s on loopback; with --latency-ms 20, under 1 s).
 DEFAULT_TIMEOUT = 30.0
 # One request's round trip; a COMMIT waits for a quorum of the nodes.
 IO_TIMEOUT = 10.0
