@@ -49,6 +49,7 @@ static const struct {
   { "lineage_version",  0, 0, 0, PURE,   fn_version },
   { "lineage_fingerprint", 1, 1, 1, READER, lineage_fn_fingerprint },
   { "lineage_resolve",  1, 1, 2, READER, lineage_fn_resolve },
+  { "lineage_replicated", 0, 0, 1, WRITER, lineage_fn_replicated },
 };
 
 /* The modules; pAux is the connection's state for that direction. */
@@ -80,10 +81,7 @@ static int already_loaded(sqlite3 *db){
   return rc==SQLITE_OK;
 }
 
-#ifdef _WIN32
-__declspec(dllexport)
-#endif
-__attribute__((visibility("default")))
+LINEAGE_EXPORT
 int sqlite3_lineage_init(sqlite3 *db, char **pzErrMsg,
                          const sqlite3_api_routines *pApi){
   size_t i;
