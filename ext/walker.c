@@ -176,12 +176,12 @@ static int walker_visit(LineageWalker *w, sqlite3_int64 id,
   return SQLITE_OK;
 }
 
-/* The neighbour query of each direction: one index seek. */
+/* The neighbour query of each direction: one index seek (two both ways). */
 static const char *const azNeighborSql[3] = {
   "SELECT src FROM main.lineage_edge WHERE dst=?1",  /* upstream */
   "SELECT dst FROM main.lineage_edge WHERE src=?1",  /* downstream */
-  "SELECT dst FROM main.lineage_edge WHERE src=?1 "  /* both ways */
-  "UNION ALL SELECT src FROM main.lineage_edge WHERE dst=?1",
+  ("SELECT dst FROM main.lineage_edge WHERE src=?1 "
+   "UNION ALL SELECT src FROM main.lineage_edge WHERE dst=?1"),  /* both */
 };
 
 int lineage_walker_open(LineageWalker *w, sqlite3 *db, LineageConn *conn,
