@@ -373,6 +373,45 @@ int lineage_start_node(sqlite3 *db, LineageConn *conn, LineageMeta *pMeta,
 int lineage_int_arg(sqlite3_value *p, const char *zName, sqlite3_int64 iMin,
                     sqlite3_int64 iDefault, sqlite3_int64 *piOut, char **pzErr);
 
+/* ---- graph.c: the graph around a node (levels and clusters) ----------- */
+
+/* One node of the graph: its level (-depth upstream, +depth downstream, 0
+** the start) and its cluster. */
+typedef struct LineageGraphNode {
+  sqlite3_int64 id;
+  int level;
+  unsigned int seq;          /* discovery order within its walk */
+  int bRun;                  /* kind is 'run' */
+  int cluster;               /* 0: in none */
+  unsigned int clusterSize;
+} LineageGraphNode;
+
+/* The graph around a start: both walks, merged. */
+typedef struct LineageGraph {
+  LineageWalker up, down;
+  LineageMeta meta;          /* reads kinds (and checks an integer start) */
+  int bOpen;
+  LineageGraphNode *aNode;   /* sorted by (level, discovery order) */
+  unsigned int nNode;
+} LineageGraph;
+
+/* Which walks lineage_graph_build runs. */
+#define LINEAGE_GRAPH_UP     1
+#define LINEAGE_GRAPH_DOWN   2
+#define LINEAGE_GRAPH_BOTH   3
+/* Nodes of one kind at one level that make a cluster, as W&B's lineage tab. */
+#define LINEAGE_DEFAULT_MIN_SIZE 5
+
+int lineage_graph_open(LineageGraph *g, sqlite3 *db, LineageConn *conn,
+                       char **pzErr);
+/* Walk from startId (dirs: LINEAGE_GRAPH_*; maxDepth -1: no limit) and fill
+** g->aNode; clusters are levels' kinds with at least minSize nodes. */
+int lineage_graph_build(LineageGraph *g, sqlite3_int64 startId, int dirs,
+                        sqlite3_int64 maxDepth, sqlite3_int64 minSize);
+/* Forget the nodes (the walkers stay open). */
+void lineage_graph_reset(LineageGraph *g);
+void lineage_graph_close(LineageGraph *g);
+
 /* ---- walk.c, clusters.c: virtual tables --------------------------------- */
 extern sqlite3_module lineage_walk_module;     /* pAux: LineageModAux* */
 extern sqlite3_module lineage_clusters_module; /* pAux: LineageModAux* */
