@@ -412,6 +412,98 @@ int lineage_graph_build(LineageGraph *g, sqlite3_int64 startId, int dirs,
 void lineage_graph_reset(LineageGraph *g);
 void lineage_graph_close(LineageGraph *g);
 
+/* ---- layout.c: a layered drawing ---------------------------------------- */
+
+/* One box to place: its rank (level counted from the lowest, 0 ..) and size
+** in; its centre out. Sizes should be even, so centres land on integers. */
+typedef struct LineageLayoutBox {
+  int rank;
+  double w, h;
+  double x, y;
+} LineageLayoutBox;
+
+/* Place nBox boxes: ranks left to right (top to bottom with bTB), the order
+** in each rank chosen to keep the crossings of the nEdge edges (pairs of box
+** indexes in aEdge) low, no two boxes overlapping. Boxes of one rank start
+** in input order. *pWidth, *pHeight: the drawing's size. */
+int lineage_layout(LineageLayoutBox *aBox, int nBox, const int *aEdge,
+                   int nEdge, int bTB, double *pWidth, double *pHeight);
+
+/* ---- picture.c: what the pictures draw ---------------------------------- */
+
+/* The texts read for a node (NULL: SQL NULL). */
+enum {
+  LINEAGE_PIC_REF, LINEAGE_PIC_PROJECT, LINEAGE_PIC_NAME, LINEAGE_PIC_TYPE,
+  LINEAGE_PIC_STATE,
+  LINEAGE_PIC_STARTED_AT, LINEAGE_PIC_DURATION, LINEAGE_PIC_AUTHOR,
+  LINEAGE_PIC_ALIASES, LINEAGE_PIC_CREATED_AT, LINEAGE_PIC_DESCRIPTION,
+  LINEAGE_PIC_LOGGED_BY, LINEAGE_PIC_SIZE,
+  LINEAGE_PIC_NFIELD
+};
+
+typedef struct LineagePicNode {
+  sqlite3_int64 id;
+  int level;
+  int bRun;
+  int bFound;              /* it has a lineage_node row */
+  sqlite3_int64 version;   /* -1 for a run */
+  int cluster;             /* index into aCluster + 1; 0: in none */
+  int iBox;                /* the box that draws it */
+  char *az[LINEAGE_PIC_NFIELD];
+} LineagePicNode;
+
+typedef struct LineagePicCluster {
+  int id;                  /* lineage_clusters' cluster id */
+  int level, bRun;
+  int nMember;             /* members in the picture */
+  int bExpanded;
+  int iBox;                /* its box when folded, else -1 */
+  char *zLabel;            /* "12 versions of model" */
+  double x, y, w, h;       /* the box, or the members' bounding box */
+} LineagePicCluster;
+
+typedef struct LineagePicBox {
+  int iNode;               /* the node it draws, or -1: */
+  int iCluster;            /* the folded cluster it draws */
+  LineageLayoutBox lay;
+} LineagePicBox;
+
+typedef struct LineagePicture {
+  const char *zFunc;       /* the SQL function, for messages */
+  int iStart;              /* index of the start node */
+  const char *zDirection;  /* "up", "down", "both" */
+  int bTB;                 /* rankdir TB */
+  int bTruncated;          /* max_nodes dropped levels */
+  int nHidden;             /* nodes left out by hide */
+  LineagePicNode *aNode;   /* sorted by (level, order in level) */
+  int nNode;
+  int *aEdge;              /* nEdge pairs of node indexes (src, dst) */
+  int nEdge;
+  LineagePicCluster *aCluster;
+  int nCluster;
+  LineagePicBox *aBox;     /* sorted by (level, order in level) */
+  int nBox;
+  int *aBoxEdge;           /* nBoxEdge pairs of box indexes (src, dst) */
+  int nBoxEdge;
+  double width, height;
+} LineagePicture;
+
+/* What each format writes; the SQL functions. */
+void lineage_dot_write(sqlite3_str *pOut, const LineagePicture *p);
+void lineage_mermaid_write(sqlite3_str *pOut, const LineagePicture *p);
+void lineage_json_write(sqlite3_str *pOut, const LineagePicture *p);
+void lineage_html_write(sqlite3_str *pOut, const LineagePicture *p);
+void lineage_fn_dot(sqlite3_context*, int, sqlite3_value**);
+void lineage_fn_mermaid(sqlite3_context*, int, sqlite3_value**);
+void lineage_fn_json(sqlite3_context*, int, sqlite3_value**);
+void lineage_fn_html(sqlite3_context*, int, sqlite3_value**);
+/* The next character of UTF-8 text z (NUL-terminated): its length in
+** bytes; *pc gets the code point, U+FFFD for a byte that does not start a
+** valid sequence (then the length is 1). */
+int lineage_utf8_next(const unsigned char *z, unsigned int *pc);
+/* A box's id in the drawing: n<node id>, or c<cluster id>. */
+void lineage_pic_box_id(sqlite3_str *pOut, const LineagePicture *p, int iBox);
+
 /* ---- walk.c, clusters.c: virtual tables --------------------------------- */
 extern sqlite3_module lineage_walk_module;     /* pAux: LineageModAux* */
 extern sqlite3_module lineage_clusters_module; /* pAux: LineageModAux* */
