@@ -545,6 +545,62 @@ static void read_edges(Lx *x, LineagePicture *p){
   }
 }
 
+/* A box (or node) index and where it goes: sorted by rank, then across. */
+typedef struct PicSort { double rank, across; int i; } PicSort;
+static int sort_cmp(const void *a, const void *b){
+  const PicSort *x = (const PicSort*)a, *y = (const PicSort*)b;
+  if( x->rank!=y->rank ) return x->rank<y->rank ? -1 : 1;
+  if( x->across!=y->across ) return x->across<y->across ? -1 : 1;
+  return x->i<y->i ? -1 : x->i>y->i;
+}
+
+/* Put boxes and nodes in the layout's order (level, then place in the
+** level) and renumber what refers to them; edges sorted again. */
+static int sort_by_layout(LineagePicture *p){
+  int n = p->nBox>p->nNode ? p->nBox : p->nNode, i;
+  PicSort *a = sqlite3_malloc64(sizeof(PicSort)*((sqlite3_uint64)n+1));
+  int *aNew = sqlite3_malloc64(sizeof(int)*((sqlite3_uint64)n+1));
+  LineagePicBox *aBox = sqlite3_malloc64(sizeof(LineagePicBox)*((sqlite3_uint64)p->nBox+1));
+  LineagePicNode *aNode = sqlite3_malloc64(sizeof(LineagePicNode)*((sqlite3_uint64)p->nNode+1));
+  if( a==0 || aNew==0 || aBox==0 || aNode==0 ){
+    sqlite3_free(a); sqlite3_free(aNew); sqlite3_free(aBox); sqlite3_free(aNode);
+    return SQLITE_NOMEM;
+  }
+  /* boxes */
+  for(i=0; i<p->nBox; i++){
+    const LineageLayoutBox *l = &p->aBox[i].lay;
+    a[i].rank = l->rank;
+    a[i].across = p->bTB ? l->x : l->y;
+    a[i].i = i;
+  }
+  qsort(a, p->nBox, sizeof(PicSort), sort_cmp);
+  for(i=0; i<p->nBox; i++){ aNew[a[i].i] = i; aBox[i] = p->aBox[a[i].i]; }
+  memcpy(p->aBox, aBox, sizeof(LineagePicBox)*p->nBox);
+  for(i=0; i<p->nNode; i++) p->aNode[i].iBox = aNew[p->aNode[i].iBox];
+  for(i=0; i<p->nCluster; i++){
+    if( p->aCluster[i].iBox>=0 ) p->aCluster[i].iBox = aNew[p->aCluster[i].iBox];
+  }
+  for(i=0; i<2*p->nBoxEdge; i++) p->aBoxEdge[i] = aNew[p->aBoxEdge[i]];
+  qsort(p->aBoxEdge, p->nBoxEdge, 2*sizeof(int), pair_cmp);
+  /* nodes: by their box, members of one folded cluster in graph order */
+  for(i=0; i<p->nNode; i++){
+    a[i].rank = p->aNode[i].iBox;
+    a[i].across = 0;
+    a[i].i = i;
+  }
+  qsort(a, p->nNode, sizeof(PicSort), sort_cmp);
+  for(i=0; i<p->nNode; i++){ aNew[a[i].i] = i; aNode[i] = p->aNode[a[i].i]; }
+  memcpy(p->aNode, aNode, sizeof(LineagePicNode)*p->nNode);
+  for(i=0; i<p->nBox; i++){
+    if( p->aBox[i].iNode>=0 ) p->aBox[i].iNode = aNew[p->aBox[i].iNode];
+  }
+  for(i=0; i<2*p->nEdge; i++) p->aEdge[i] = aNew[p->aEdge[i]];
+  qsort(p->aEdge, p->nEdge, 2*sizeof(int), pair_cmp);
+  p->iStart = aNew[p->iStart];
+  sqlite3_free(a); sqlite3_free(aNew); sqlite3_free(aBox); sqlite3_free(aNode);
+  return SQLITE_OK;
+}
+
 /* Lay the boxes out; clusters that are expanded get their members'
 ** bounding box. */
 static void place(Lx *x, LineagePicture *p){
@@ -557,6 +613,7 @@ static void place(Lx *x, LineagePicture *p){
   if( rc ){ sqlite3_free(a); x->rc = rc; return; }
   for(i=0; i<p->nBox; i++) p->aBox[i].lay = a[i];
   sqlite3_free(a);
+  if( sort_by_layout(p) ){ x->rc = SQLITE_NOMEM; return; }
   for(i=0; i<p->nCluster; i++){
     LineagePicCluster *c = &p->aCluster[i];
     double x0 = 1e300, y0 = 1e300, x1 = -1e300, y1 = -1e300;
