@@ -76,7 +76,7 @@ typedef struct Layout {
   int *aUpStart, *aUp;     /* CSR: neighbours in the rank before */
   int *aDownStart, *aDown; /* CSR: neighbours in the rank after */
   double *aKey;        /* nAll: scratch */
-  int *aTmp;           /* nAll: scratch */
+  int *aTmp;           /* max(nAll, nRank): scratch */
   int *aFen;           /* nAll+1: Fenwick tree */
   int *aNbrA, *aNbrB;  /* scratch: sorted neighbour indexes */
   LayoutKey *aSort;    /* nAll: scratch */
@@ -373,7 +373,9 @@ int lineage_layout(LineageLayoutBox *aBox, int nBox, const int *aEdge,
   L.aUp = alloc0(sizeof(int)*(sqlite3_int64)nSeg, &bOom);
   L.aDown = alloc0(sizeof(int)*(sqlite3_int64)nSeg, &bOom);
   L.aKey = alloc0(sizeof(double)*3*(sqlite3_int64)L.nAll, &bOom);
-  L.aTmp = alloc0(sizeof(int)*(sqlite3_int64)L.nAll, &bOom);
+  /* (ranks can outnumber nodes: a level whose nodes are all hidden) */
+  L.aTmp = alloc0(sizeof(int)*(sqlite3_int64)(L.nAll>L.nRank ? L.nAll : L.nRank+1),
+                  &bOom);
   L.aFen = alloc0(sizeof(int)*(sqlite3_int64)(L.nAll+1), &bOom);
   L.aNbrA = alloc0(sizeof(int)*(sqlite3_int64)(nSeg+1), &bOom);
   L.aNbrB = alloc0(sizeof(int)*(sqlite3_int64)(nSeg+1), &bOom);
