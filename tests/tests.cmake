@@ -51,3 +51,6 @@ add_test(NAME fault COMMAND ${LAUNCH} $<TARGET_FILE:lineage_fault>)
 if(LINEAGE_VALGRIND)
   set_tests_properties(fault PROPERTIES ENVIRONMENT "LINEAGE_VALGRIND=1")
 endif()
+
+# The browser test of lineage_html()'s page (tests/browser/browser.cmake).
+include(tests/browser/browser.cmake OPTIONAL)
