@@ -67,7 +67,7 @@ static void parse_ids(Lx *x, const char *zFunc, const char *zKey,
             zKey, v->zJson);
     return;
   }
-  pStmt = lx_prepare(x, "SELECT type, value, atom FROM json_each(?1)", "t",
+  pStmt = lx_prepare(x, "SELECT type, value, json_quote(value) FROM json_each(?1)", "t",
                      v->zJson);
   while( pStmt && lx_step(x, pStmt)==SQLITE_ROW ){
     const char *zT = lx_column_text(x, pStmt, 0);
