@@ -197,6 +197,12 @@ const edgeEnds = (page, id) => page.evaluate((id) =>
     return { src: e.getAttribute('data-src'), dst: e.getAttribute('data-dst'), x0: nums[0], y0: nums[1],
       x1: nums[nums.length - 2], y1: nums[nums.length - 1] };
   }), id);
+const allEdgeEnds = (page) => page.evaluate(() =>
+  [...document.querySelectorAll('[data-src]')].map((e) => {
+    const nums = e.getAttribute('d').match(/-?[\d.]+(e-?\d+)?/g).map(Number);
+    return { src: e.getAttribute('data-src'), dst: e.getAttribute('data-dst'), x0: nums[0], y0: nums[1],
+      x1: nums[nums.length - 2], y1: nums[nums.length - 1] };
+  }));
 // A point of the screen where node id is the topmost node (the panel or the
 // zoom controls may cover part of the drawing): Escape and fit when none.
 async function pointOn(page, id) {
@@ -253,11 +259,13 @@ await section('the small project', async () => {
   same('drawn nodes are the walk\'s (clusters folded)', got.nodes, want.nodes);
   same('drawn edges are the walk\'s (through the clusters)', got.edges, want.edges);
   ok('the start stands out', await page.$eval(`[data-node-id="${byRef[START].id}"]`, (g) => g.classList.contains('start')));
+  const backwards = (await allEdgeEnds(page)).filter((e) => !(e.x0 < e.x1));
+  same('every edge points the way data flows (left to right)', backwards, []);
   ok('no markup from names: no <img> in the page', (await page.$$('img')).length === 0);
   const shown = await page.$eval(`[data-node-id="${byRef.ingest.id}"] .main`, (t) => t.textContent);
   ok('a hostile display name is drawn as text (its start, cut to the box)', shown.length > 3 && HOSTILE_NAME.startsWith(shown.replace(/\u2026$/, '')), shown);
-  ok('the full hostile name is in the node\'s tooltip', (await page.$eval(`[data-node-id="${byRef.ingest.id}"] title`, (t) => t.textContent)).startsWith(HOSTILE_NAME),
-    await page.$eval(`[data-node-id="${byRef.ingest.id}"] title`, (t) => t.textContent));
+  ok('the full hostile name is in the node\'s tooltip', (await page.$eval(`[data-node-id="${byRef.ingest.id}"] > title`, (t) => t.textContent)).startsWith(HOSTILE_NAME),
+    await page.$eval(`[data-node-id="${byRef.ingest.id}"] > title`, (t) => t.textContent));
 
   // Click a run: its panel, every W&B field with its value.
   const ingest = byRef.ingest;
@@ -401,7 +409,7 @@ await section('the small project', async () => {
   const wantX = expectedDrawing(new Set([pick]));
   same('extract draws the member on its own, with its edges', got, wantX);
   ok('the extracted member has edges', wantX.edges.filter((k) => k.split('>').includes(pick)).length >= 2, wantX.edges);
-  const shrunk = await page.$eval(`[data-node-id="${cnode}"]`, (g) => [g.getAttribute('data-size'), g.querySelector('title').textContent.split('\n')[0], g.querySelector('.main').textContent]);
+  const shrunk = await page.$eval(`[data-node-id="${cnode}"]`, (g) => [g.getAttribute('data-size'), g.querySelector(':scope > title').textContent.split('\n')[0], g.querySelector('.main').textContent]);
   same('the cluster shrinks by one (size, label)', shrunk.slice(0, 2), [String(runs.length - 1), (runs.length - 1) + ' runs of train']);
   ok('… and draws its new label (or its start, cut to the box)', shrunk[1].startsWith(shrunk[2].replace(/\u2026$/, '')), shrunk);
   const overlaps = await page.evaluate((id) => {
@@ -422,8 +430,73 @@ await section('the small project', async () => {
   same('the extracted node has its own panel', f.name && f.name.value, pickNode.name);
   ok('… with the eye icon', (await page.$$('#lineage-panel [data-action=hide]')).length === 1);
 
+
+  // The eye on the node itself (W&B: point at a node, click the eye).
+  const evalId = String(byRef.eval.id);
+  const pe = await pointOn(page, evalId);
+  await page.mouse.move(pe.x, pe.y);
+  const eye = await page.$eval(`[data-node-id="${evalId}"] .eye`, (e) => { const r = e.getBoundingClientRect(); return { x: r.left + r.width / 2, y: r.top + r.height / 2, w: r.width }; });
+  ok('pointing at a node shows its eye', eye.w > 0, eye);
+  await page.mouse.click(eye.x, eye.y);
+  same('the eye on the node hides it', (await drawing(page)).nodes.includes(evalId), false);
+  await page.click(`[data-action=show][data-show-id="${evalId}"]`);
+  same('… and it comes back from the list', (await drawing(page)).nodes.includes(evalId), true);
+
+  // A cluster can be hidden and shown too.
+  await clickNode(page, cnode);
+  await page.click('#lineage-panel [data-action=hide]');
+  same('hiding a cluster removes it and its edges', await drawing(page), expectedDrawing(new Set([pick]), new Set([cnode])));
+  await page.click(`[data-action=show][data-show-id="${cnode}"]`);
+  same('showing it draws it again', await drawing(page), expectedDrawing(new Set([pick])));
+
+  // Extracting every member of a cluster leaves no cluster node.
+  const models = walk.filter((r) => r.kind === 'artifact' && r.cluster != null), mnode = 'c' + models[0].cluster;
+  const all = new Set([pick]);
+  for (const m of models) {
+    await clickNode(page, mnode);
+    await page.click(`#lineage-panel [data-member-id="${m.node_id}"] [data-action=extract]`);
+    all.add(String(m.node_id));
+  }
+  same('extracting every member draws each with its edges, and no cluster', await drawing(page), expectedDrawing(all));
+  const clash = await page.evaluate(() => {
+    const boxes = [...document.querySelectorAll('[data-node-id]')].map((g) => [g.getAttribute('data-node-id'), g.querySelector('.box').getBoundingClientRect()]);
+    const out = [];
+    for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+      const a = boxes[i][1], b = boxes[j][1];
+      if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) out.push(boxes[i][0] + '/' + boxes[j][0]);
+    }
+    return out;
+  });
+  same('no two boxes overlap after the extractions', clash, []);
+
+  // "Logged by" goes to the producing run.
+  await clickNode(page, String(mnist.id));
+  await page.click('#lineage-panel [data-action=goto]');
+  f = await panelFields(page);
+  same('the producing run link opens that run', f.name && f.name.value, byRef.prep.name);
+
   same('no request left the page, no script or console error', trouble, []);
   await page.close();
+});
+
+// Options the page shows: rankdir TB (edges point down), nodes hidden by
+// the export (counted in the header), truncation.
+await section('options', async () => {
+  const reportId = String(byRef['report:v0'].id);
+  const file = writePage(db, 'page-tb', `${q(START)}, 'both', NULL, '{"rankdir":"TB","hide":[${reportId}]}'`);
+  const { page, trouble } = await open(file);
+  same('TB: drawn nodes and edges are the walk\'s without the hidden one', await drawing(page), expectedDrawing(new Set(), new Set([reportId])));
+  const up = (await allEdgeEnds(page)).filter((e) => !(e.y0 < e.y1));
+  same('TB: every edge points down', up, []);
+  ok('the header says how many the export hid', (await page.$eval('#lineage-notes', (n) => n.textContent)).includes('1 hidden'),
+    await page.$eval('#lineage-notes', (n) => n.textContent));
+  same('TB: no request, no error', trouble, []);
+  await page.close();
+  const t = await open(writePage(db, 'page-cut', `${q(START)}, 'both', NULL, '{"max_nodes":5}'`));
+  ok('a truncated export says so', (await t.page.$eval('#lineage-notes', (n) => n.textContent)).includes('truncated'),
+    await t.page.$eval('#lineage-notes', (n) => n.textContent));
+  same('truncated: no request, no error', t.trouble, []);
+  await t.page.close();
 });
 
 // The raw template, opened by itself, says "no data".
