@@ -24,3 +24,14 @@ add_test(NAME bench_smoke
                  --dir "${CMAKE_BINARY_DIR}/bench-smoke"
                  --ext "$<TARGET_FILE:lineage>")
 set_tests_properties(bench_smoke PROPERTIES TIMEOUT 120)
+
+# The pictures' benchmark (bench/pictures_bench.c): edge crossings of the
+# layout against Graphviz dot, and each format's cost on the 10k graphs.
+# bench/run.sh runs it when dot is installed.
+add_executable(lineage_bench_pictures bench/pictures_bench.c bench/generate.c ext/md5.c)
+add_dependencies(lineage_bench_pictures lineage_schema_h lineage)
+target_include_directories(lineage_bench_pictures PRIVATE bench ext
+                           "${CMAKE_BINARY_DIR}/generated" ${SQLite3_INCLUDE_DIRS})
+target_compile_definitions(lineage_bench_pictures PRIVATE SQLITE_CORE
+  BENCH_DEFAULT_EXT="$<TARGET_FILE:lineage>" LINEAGE_VERSION="${LINEAGE_VERSION}")
+target_link_libraries(lineage_bench_pictures ${SQLite3_LIBRARIES} m)
