@@ -190,19 +190,15 @@ const nodeT = (page, id) => page.$eval(`[data-node-id="${id}"]`, (g) => {
   const m = /translate\(([-\d.e]+)[ ,]([-\d.e]+)\)/.exec(g.getAttribute('transform'));
   return { x: +m[1], y: +m[2] };
 });
-// The first point of an edge's path and its last.
-const edgeEnds = (page, id) => page.evaluate((id) =>
-  [...document.querySelectorAll(`[data-src="${id}"],[data-dst="${id}"]`)].map((e) => {
+// Every drawn edge with the first point of its path and its last; those of
+// node id only, when given.
+const edgeEnds = (page, id = null) => page.evaluate((id) =>
+  [...document.querySelectorAll('[data-src]')].filter((e) => id === null || e.getAttribute('data-src') === id ||
+    e.getAttribute('data-dst') === id).map((e) => {
     const nums = e.getAttribute('d').match(/-?[\d.]+(e-?\d+)?/g).map(Number);
     return { src: e.getAttribute('data-src'), dst: e.getAttribute('data-dst'), x0: nums[0], y0: nums[1],
       x1: nums[nums.length - 2], y1: nums[nums.length - 1] };
   }), id);
-const allEdgeEnds = (page) => page.evaluate(() =>
-  [...document.querySelectorAll('[data-src]')].map((e) => {
-    const nums = e.getAttribute('d').match(/-?[\d.]+(e-?\d+)?/g).map(Number);
-    return { src: e.getAttribute('data-src'), dst: e.getAttribute('data-dst'), x0: nums[0], y0: nums[1],
-      x1: nums[nums.length - 2], y1: nums[nums.length - 1] };
-  }));
 // A point of the screen where node id is the topmost node (the panel or the
 // zoom controls may cover part of the drawing): Escape and fit when none.
 async function pointOn(page, id) {
@@ -259,7 +255,7 @@ await section('the small project', async () => {
   same('drawn nodes are the walk\'s (clusters folded)', got.nodes, want.nodes);
   same('drawn edges are the walk\'s (through the clusters)', got.edges, want.edges);
   ok('the start stands out', await page.$eval(`[data-node-id="${byRef[START].id}"]`, (g) => g.classList.contains('start')));
-  const backwards = (await allEdgeEnds(page)).filter((e) => !(e.x0 < e.x1));
+  const backwards = (await edgeEnds(page)).filter((e) => !(e.x0 < e.x1));
   same('every edge points the way data flows (left to right)', backwards, []);
   ok('no markup from names: no <img> in the page', (await page.$$('img')).length === 0);
   const shown = await page.$eval(`[data-node-id="${byRef.ingest.id}"] .main`, (t) => t.textContent);
@@ -486,7 +482,7 @@ await section('options', async () => {
   const file = writePage(db, 'page-tb', `${q(START)}, 'both', NULL, '{"rankdir":"TB","hide":[${reportId}]}'`);
   const { page, trouble } = await open(file);
   same('TB: drawn nodes and edges are the walk\'s without the hidden one', await drawing(page), expectedDrawing(new Set(), new Set([reportId])));
-  const up = (await allEdgeEnds(page)).filter((e) => !(e.y0 < e.y1));
+  const up = (await edgeEnds(page)).filter((e) => !(e.y0 < e.y1));
   same('TB: every edge points down', up, []);
   ok('the header says how many the export hid', (await page.$eval('#lineage-notes', (n) => n.textContent)).includes('1 hidden'),
     await page.$eval('#lineage-notes', (n) => n.textContent));
