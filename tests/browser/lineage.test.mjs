@@ -495,6 +495,15 @@ await section('options', async () => {
   await t.page.close();
 });
 
+// page.html#node=<id> opens with that node's panel.
+await section('link to a node', async () => {
+  const page = await browser.newPage();
+  await page.goto(pathToFileURL(pageFile).href + '#node=' + byRef['raw:v0'].id, { waitUntil: 'load' });
+  const f = await panelFields(page);
+  same('#node=<id> opens that node\'s panel', f.name && f.name.value, 'raw');
+  await page.close();
+});
+
 // The raw template, opened by itself, says "no data".
 await section('the raw template', async () => {
   const { page, trouble } = await open(TEMPLATE);
