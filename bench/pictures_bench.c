@@ -91,7 +91,7 @@ static unsigned int rnd(unsigned int n){
 static void make_crossing_graph(sqlite3 *db, long long nTarget){
   char **azVer = malloc(sizeof(char*)*(size_t)(nTarget+4));
   long long nVer = 0, nNode = 0, r = 0;
-  sqlite3_stmt *pStart, *pUse, *pLog;
+  sqlite3_stmt *pStart = 0, *pUse = 0, *pLog = 0;
   g_rand = 88172645463325252ULL;
   exec(db, "BEGIN");
   if( sqlite3_prepare_v2(db, "SELECT run_start(?1, ?2, '{\"started_at\":\"2026-01-01T00:00:00Z\"}')", -1, &pStart, 0)
@@ -440,7 +440,7 @@ int main(int argc, char **argv){
   O.zExt = BENCH_DEFAULT_EXT;
   O.zDir = "build/bench";
   O.funcSize = 10000;
-  for(i=1; i<argc; i++){
+  for(i=1; i<argc; i+=2){
     const char *z = argv[i], *zArg = i+1<argc ? argv[i+1] : 0;
     if( zArg==0 ){ fprintf(stderr, "%s needs a value\n", z); return 2; }
     if( strcmp(z, "--ext")==0 ) O.zExt = zArg;
@@ -458,7 +458,6 @@ int main(int argc, char **argv){
               "[--func-size 10k] [--dir DIR] [--md FILE]\n");
       return 2;
     }
-    i++;
   }
   if( O.nSize==0 ){
     static const long long aDef[] = { 100, 300, 1000, 2000, 5000 };
