@@ -595,7 +595,7 @@ static int sort_by_layout(LineagePicture *p){
     if( p->aBox[i].iNode>=0 ) p->aBox[i].iNode = aNew[p->aBox[i].iNode];
   }
   for(i=0; i<2*p->nEdge; i++) p->aEdge[i] = aNew[p->aEdge[i]];
-  qsort(p->aEdge, p->nEdge, 2*sizeof(int), pair_cmp);
+  if( p->nEdge>1 ) qsort(p->aEdge, p->nEdge, 2*sizeof(int), pair_cmp);
   p->iStart = aNew[p->iStart];
   sqlite3_free(a); sqlite3_free(aNew); sqlite3_free(aBox); sqlite3_free(aNode);
   return SQLITE_OK;
