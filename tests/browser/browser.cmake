@@ -9,8 +9,8 @@
 find_program(NODE_EXE NAMES node nodejs)
 set(BROWSER_TEST_DIR "${CMAKE_SOURCE_DIR}/tests/browser")
 set(CHROMIUM_EXE /usr/bin/chromium)
-# Its own bound is 150 s (a watchdog in the script); ctest's is above it.
-set(BROWSER_TEST_TIMEOUT 200)
+# Its own bound is 120 s (a watchdog in the script); ctest's is above it.
+set(BROWSER_TEST_TIMEOUT 150)
 
 if(NOT NODE_EXE)
   message(STATUS "Browser test SKIPPED: node not found (install nodejs and npm)")
