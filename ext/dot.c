@@ -22,27 +22,22 @@
 #define DOT_ART_FILL      "#dbeafe"
 #define DOT_ART_BORDER    "#2563eb"
 
-static void dot_text(sqlite3_str *pOut, const char *z){
-  const unsigned char *s = (const unsigned char*)(z ? z : "");
-  while( *s ){
-    unsigned int c;
-    int n = lineage_utf8_next(s, &c);
-    if( c=='"' || c=='\\' ){
-      sqlite3_str_appendchar(pOut, 1, '\\');
-      sqlite3_str_appendchar(pOut, 1, (char)c);
-    }else if( c=='\n' ){
-      sqlite3_str_appendall(pOut, "\\n");
-    }else if( c=='&' ){
-      sqlite3_str_appendall(pOut, "&amp;");
-    }else if( c<0x20 || c==0x7f ){
-      sqlite3_str_appendchar(pOut, 1, ' ');
-    }else if( c==0xfffd && n==1 ){
-      sqlite3_str_appendall(pOut, "\xef\xbf\xbd");
-    }else{
-      sqlite3_str_append(pOut, (const char*)s, n);
-    }
-    s += n;
+/* DOT's escapes (see above); a LineageEscape. */
+static int dot_char(sqlite3_str *pOut, unsigned int c, int bHtml){
+  (void)bHtml;
+  if( c=='"' || c=='\\' ){
+    sqlite3_str_appendchar(pOut, 1, '\\');
+    sqlite3_str_appendchar(pOut, 1, (char)c);
+  }else if( c=='\n' ){
+    sqlite3_str_appendall(pOut, "\\n");
+  }else if( c=='&' ){
+    sqlite3_str_appendall(pOut, "&amp;");
+  }else if( c<0x20 || c==0x7f ){
+    sqlite3_str_appendchar(pOut, 1, ' ');
+  }else{
+    return 0;
   }
+  return 1;
 }
 
 void lineage_dot_write(sqlite3_str *pOut, const LineagePicture *p){
@@ -71,20 +66,7 @@ void lineage_dot_write(sqlite3_str *pOut, const LineagePicture *p){
     sqlite3_str_appendall(pOut, "  ");
     lineage_pic_box_id(pOut, p, i);
     sqlite3_str_appendall(pOut, " [label=\"");
-    if( b->iNode>=0 ){
-      const LineagePicNode *q = &p->aNode[b->iNode];
-      const char *z1 = q->az[q->bRun ? LINEAGE_PIC_NAME : LINEAGE_PIC_TYPE];
-      const char *z2 = q->az[q->bRun ? LINEAGE_PIC_TYPE : LINEAGE_PIC_REF];
-      bRun = q->bRun;
-      if( z1 ) dot_text(pOut, z1);
-      if( z1 && z2 ) sqlite3_str_appendall(pOut, "\\n");
-      if( z2 ) dot_text(pOut, z2);
-      if( z1==0 && z2==0 ) dot_text(pOut, q->az[LINEAGE_PIC_REF]);
-    }else{
-      const LineagePicCluster *c = &p->aCluster[b->iCluster];
-      bRun = c->bRun;
-      dot_text(pOut, c->zLabel);
-    }
+    bRun = lineage_pic_label(pOut, p, i, dot_char, "\\n");
     sqlite3_str_appendf(pOut, "\", fillcolor=\"%s\", color=\"%s\"",
                         bRun ? DOT_RUN_FILL : DOT_ART_FILL,
                         bRun ? DOT_RUN_BORDER : DOT_ART_BORDER);
@@ -105,12 +87,6 @@ void lineage_dot_write(sqlite3_str *pOut, const LineagePicture *p){
     }
     sqlite3_str_appendall(pOut, "}\n");
   }
-  for(k=0; k<p->nBoxEdge; k++){
-    sqlite3_str_appendall(pOut, "  ");
-    lineage_pic_box_id(pOut, p, p->aBoxEdge[2*k]);
-    sqlite3_str_appendall(pOut, " -> ");
-    lineage_pic_box_id(pOut, p, p->aBoxEdge[2*k+1]);
-    sqlite3_str_appendall(pOut, ";\n");
-  }
+  lineage_pic_edges(pOut, p, " -> ", ";\n");
   sqlite3_str_appendall(pOut, "}\n");
 }

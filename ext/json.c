@@ -42,36 +42,33 @@ static void json_raw(const JsonOut *o, const char *z){
   }
 }
 
+/* JSON's escapes; with bHtml also < > & (a LineageEscape). */
+static int json_char(sqlite3_str *pOut, unsigned int c, int bHtml){
+  if( c=='"' || c=='\\' ){
+    sqlite3_str_appendchar(pOut, 1, '\\');
+    sqlite3_str_appendchar(pOut, 1, (char)c);
+  }else if( c=='\n' ){
+    sqlite3_str_appendall(pOut, "\\n");
+  }else if( c=='\t' ){
+    sqlite3_str_appendall(pOut, "\\t");
+  }else if( c=='\r' ){
+    sqlite3_str_appendall(pOut, "\\r");
+  }else if( c<0x20 || (bHtml && (c=='<' || c=='>' || c=='&')) ){
+    sqlite3_str_appendf(pOut, "\\u%04x", c);
+  }else{
+    return 0;
+  }
+  return 1;
+}
+
 static void json_string(const JsonOut *o, const char *z){
-  sqlite3_str *pOut = o->p;
-  const unsigned char *s = (const unsigned char*)z;
   if( z==0 ){
-    sqlite3_str_appendall(pOut, "null");
+    sqlite3_str_appendall(o->p, "null");
     return;
   }
-  sqlite3_str_appendchar(pOut, 1, '"');
-  while( *s ){
-    unsigned int c;
-    int n = lineage_utf8_next(s, &c);
-    if( c=='"' || c=='\\' ){
-      sqlite3_str_appendchar(pOut, 1, '\\');
-      sqlite3_str_appendchar(pOut, 1, (char)c);
-    }else if( c=='\n' ){
-      sqlite3_str_appendall(pOut, "\\n");
-    }else if( c=='\t' ){
-      sqlite3_str_appendall(pOut, "\\t");
-    }else if( c=='\r' ){
-      sqlite3_str_appendall(pOut, "\\r");
-    }else if( c<0x20 || (o->bHtml && (c=='<' || c=='>' || c=='&')) ){
-      sqlite3_str_appendf(pOut, "\\u%04x", c);
-    }else if( c==0xfffd && n==1 ){
-      sqlite3_str_appendall(pOut, "\xef\xbf\xbd");
-    }else{
-      sqlite3_str_append(pOut, (const char*)s, n);
-    }
-    s += n;
-  }
-  sqlite3_str_appendchar(pOut, 1, '"');
+  sqlite3_str_appendchar(o->p, 1, '"');
+  lineage_pic_text(o->p, z, json_char, o->bHtml);
+  sqlite3_str_appendchar(o->p, 1, '"');
 }
 
 /* "key":value pairs; a NULL text is null. */

@@ -501,10 +501,20 @@ void lineage_fn_dot(sqlite3_context*, int, sqlite3_value**);
 void lineage_fn_mermaid(sqlite3_context*, int, sqlite3_value**);
 void lineage_fn_json(sqlite3_context*, int, sqlite3_value**);
 void lineage_fn_html(sqlite3_context*, int, sqlite3_value**);
-/* The next character of UTF-8 text z (NUL-terminated): its length in
-** bytes; *pc gets the code point, U+FFFD for a byte that does not start a
-** valid sequence (then the length is 1). */
-int lineage_utf8_next(const unsigned char *z, unsigned int *pc);
+/* Text for a format: each character of z (UTF-8; a byte that does not
+** start a valid sequence is U+FFFD) goes to xChar, which writes it escaped
+** and returns 1, or returns 0 to have it written as it is. */
+typedef int (*LineageEscape)(sqlite3_str *pOut, unsigned int c, int bHtml);
+void lineage_pic_text(sqlite3_str *pOut, const char *z, LineageEscape xChar,
+                      int bHtml);
+/* A box's label, escaped by xChar: a node's two lines (an artifact's type
+** above name:vN; a run's name above its job type) joined by zBreak, or a
+** folded cluster's label. Returns 1 when the box is a run or runs. */
+int lineage_pic_label(sqlite3_str *pOut, const LineagePicture *p, int iBox,
+                      LineageEscape xChar, const char *zBreak);
+/* One line per pair of boxes: "  <id><zArrow><id><zEnd>". */
+void lineage_pic_edges(sqlite3_str *pOut, const LineagePicture *p,
+                       const char *zArrow, const char *zEnd);
 /* A box's id in the drawing: n<node id>, or c<cluster id>. */
 void lineage_pic_box_id(sqlite3_str *pOut, const LineagePicture *p, int iBox);
 

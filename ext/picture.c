@@ -194,7 +194,9 @@ static void parse_options(Lx *x, const char *zFunc, sqlite3_value *pOpts,
 
 /* ---- helpers ------------------------------------------------------------ */
 
-int lineage_utf8_next(const unsigned char *z, unsigned int *pc){
+/* The next character of z: its length in bytes; *pc the code point,
+** U+FFFD for a byte that does not start a valid sequence (length 1). */
+static int utf8_next(const unsigned char *z, unsigned int *pc){
   unsigned int c = z[0], n, i, min;
   if( c<0x80 ){ *pc = c; return 1; }
   if( c>=0xc2 && c<0xe0 ){ n = 2; c &= 0x1f; min = 0x80; }
@@ -213,6 +215,55 @@ int lineage_utf8_next(const unsigned char *z, unsigned int *pc){
   return (int)n;
 }
 
+void lineage_pic_text(sqlite3_str *pOut, const char *z, LineageEscape xChar,
+                      int bHtml){
+  const unsigned char *s = (const unsigned char*)(z ? z : "");
+  while( *s ){
+    unsigned int c;
+    int n = utf8_next(s, &c);
+    if( xChar(pOut, c, bHtml) ){
+      /* escaped */
+    }else if( c==0xfffd && n==1 ){
+      sqlite3_str_appendall(pOut, "\xef\xbf\xbd");
+    }else{
+      sqlite3_str_append(pOut, (const char*)s, n);
+    }
+    s += n;
+  }
+}
+
+int lineage_pic_label(sqlite3_str *pOut, const LineagePicture *p, int iBox,
+                      LineageEscape xChar, const char *zBreak){
+  const LineagePicBox *b = &p->aBox[iBox];
+  const LineagePicNode *q;
+  const char *z1, *z2;
+  if( b->iNode<0 ){
+    const LineagePicCluster *c = &p->aCluster[b->iCluster];
+    lineage_pic_text(pOut, c->zLabel, xChar, 0);
+    return c->bRun;
+  }
+  q = &p->aNode[b->iNode];
+  z1 = q->az[q->bRun ? LINEAGE_PIC_NAME : LINEAGE_PIC_TYPE];
+  z2 = q->az[q->bRun ? LINEAGE_PIC_TYPE : LINEAGE_PIC_REF];
+  if( z1==0 && z2==0 ) z1 = q->az[LINEAGE_PIC_REF];
+  if( z1 ) lineage_pic_text(pOut, z1, xChar, 0);
+  if( z1 && z2 ) sqlite3_str_appendall(pOut, zBreak);
+  if( z2 ) lineage_pic_text(pOut, z2, xChar, 0);
+  return q->bRun;
+}
+
+void lineage_pic_edges(sqlite3_str *pOut, const LineagePicture *p,
+                       const char *zArrow, const char *zEnd){
+  int k;
+  for(k=0; k<p->nBoxEdge; k++){
+    sqlite3_str_appendall(pOut, "  ");
+    lineage_pic_box_id(pOut, p, p->aBoxEdge[2*k]);
+    sqlite3_str_appendall(pOut, zArrow);
+    lineage_pic_box_id(pOut, p, p->aBoxEdge[2*k+1]);
+    sqlite3_str_appendall(pOut, zEnd);
+  }
+}
+
 void lineage_pic_box_id(sqlite3_str *pOut, const LineagePicture *p, int iBox){
   const LineagePicBox *b = &p->aBox[iBox];
   if( b->iNode>=0 ){
@@ -227,7 +278,7 @@ static int text_chars(const char *z){
   int n = 0;
   unsigned int c;
   if( z==0 ) return 0;
-  while( *z ){ z += lineage_utf8_next((const unsigned char*)z, &c); n++; }
+  while( *z ){ z += utf8_next((const unsigned char*)z, &c); n++; }
   return n;
 }
 
