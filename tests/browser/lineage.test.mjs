@@ -29,6 +29,7 @@ const TEMPLATE = join(HERE, '../../web/lineage.html');
 const WHOLE_TEST_MS = 120000;   // the whole run (about 15 s here); ctest's own timeout is above it
 const RESPONSE_BOUND_MS = 5000; // a click or a drag on the 5,000-node page (generous: the machine is shared)
 const BIG_RUNS = 2500;          // the big export: one dataset, BIG_RUNS runs, BIG_RUNS model versions
+const RANDOM_GRAPHS = 25;       // random graphs with cycles, each drawn and compared with its walk
 
 let passed = 0, failed = 0;
 function ok(name, cond, seen) {
@@ -122,7 +123,7 @@ SELECT run_finish('vision/eval', 'finished', '2026-01-07T08:30:00Z');
 const START = 'mnist:v0';
 const walk = rows(db, `SELECT node_id, kind, ref, level, cluster, cluster_size FROM lineage_clusters(${q(START)});`);
 const walkIds = new Set(walk.map((r) => r.node_id));
-const graphEdges = rows(db, 'SELECT src, dst FROM lineage_edges;').filter((e) => walkIds.has(e.src) && walkIds.has(e.dst));
+const graphEdges = rows(db, 'SELECT src, dst FROM lineage_edges;');
 const pageFile = writePage(db, 'page', q(START));
 // The JSON the page carries: lineage_json's output, with <>& written \u003c...
 const embedded = /<script id="lineage-data" type="application\/json">([\s\S]*?)<\/script>/.exec(readFileSync(pageFile, 'utf8'));
@@ -136,16 +137,19 @@ const byRef = Object.fromEntries(json.nodes.map((n) => [n.ref, n]));
 
 // What the page must draw, computed here from the walk: the drawn id of a
 // node is c<cluster> when folded (extracted members draw as themselves).
-function expectedDrawing(extracted = new Set(), hidden = new Set()) {
+function drawingOf(walk, graphEdges, extracted = new Set(), hidden = new Set()) {
+  const byId = new Map(walk.map((r) => [r.node_id, r]));
   const drawnOf = (id) => {
-    const r = walk.find((w) => w.node_id === id);
+    const r = byId.get(id);
     return r.cluster != null && !extracted.has(String(id)) ? 'c' + r.cluster : String(id);
   };
+  const inWalk = graphEdges.filter((e) => byId.has(e.src) && byId.has(e.dst));
   const nodes = [...new Set(walk.map((r) => drawnOf(r.node_id)))].filter((d) => !hidden.has(d)).sort();
-  const edges = [...new Set(graphEdges.map((e) => drawnOf(e.src) + '>' + drawnOf(e.dst)))]
+  const edges = [...new Set(inWalk.map((e) => drawnOf(e.src) + '>' + drawnOf(e.dst)))]
     .filter((k) => { const [a, b] = k.split('>'); return a !== b && !hidden.has(a) && !hidden.has(b); }).sort();
   return { nodes, edges };
 }
+const expectedDrawing = (extracted, hidden) => drawingOf(walk, graphEdges, extracted, hidden);
 
 // ---- the browser ------------------------------------------------------------
 
@@ -493,6 +497,49 @@ await section('options', async () => {
     await t.page.$eval('#lineage-notes', (n) => n.textContent));
   same('truncated: no request, no error', t.trouble, []);
   await t.page.close();
+});
+
+// Random graphs with cycles (runs that use what their descendants logged):
+// the page draws exactly the walk's nodes and edges, through its clusters.
+await section('random graphs', async () => {
+  let seed = 20261201;
+  const rand = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return Math.floor(seed / 2147483648 * n); };
+  const NAMES = ['a', 'b', 'c', 'd'];
+  let bad = 0, clustered = 0, cyclic = 0, tab = null;
+  const t0 = Date.now();
+  for (let g = 0; g < RANDOM_GRAPHS; g++) {
+    const rdb = freshDb('random');
+    const versions = [];
+    let sql = 'BEGIN;\n', runs = 3 + rand(25), digest = 0;
+    for (let r = 0; r < runs; r++) sql += `SELECT run_start('r/run${r}', 'job${rand(3)}');\n`;
+    for (let op = 0; op < runs * 3; op++) {
+      const run = 'r/run' + rand(runs);
+      if (versions.length && rand(2)) sql += `SELECT use_artifact('${run}', '${versions[rand(versions.length)]}');\n`;
+      else {
+        const name = NAMES[rand(NAMES.length)], v = versions.filter((x) => x.startsWith(name + ':')).length;
+        sql += `SELECT log_artifact('${run}', '${name}', 'data', '[{"path":"f","digest":"d${digest++}"}]');\n`;
+        versions.push(name + ':v' + v);
+      }
+    }
+    if (!versions.length) continue;
+    shell(rdb, sql + 'COMMIT;\n');
+    const start = versions[rand(versions.length)], minSize = 2 + rand(4);
+    const rw = rows(rdb, `SELECT node_id, kind, level, cluster FROM lineage_clusters(${q(start)}, NULL, ${minSize});`);
+    const re = rows(rdb, 'SELECT src, dst FROM lineage_edges;');
+    const want = drawingOf(rw, re);
+    if (rw.some((r) => r.cluster != null)) clustered++;
+    const lv = new Map(rw.map((r) => [r.node_id, r.level]));
+    if (re.some((e) => lv.has(e.src) && lv.has(e.dst) && lv.get(e.dst) <= lv.get(e.src))) cyclic++;
+    const file = writePage(rdb, 'random-' + g, `${q(start)}, 'both', NULL, '{"min_size":${minSize}}'`);
+    if (!tab) tab = await open(file); else await tab.page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+    const got = await drawing(tab.page);
+    if (!same(`random graph ${g} (start ${start}, min_size ${minSize}): the page draws the walk`, got, want)) bad++;
+  }
+  same('random graphs: no request, no error', tab ? tab.trouble : [], []);
+  if (tab) await tab.page.close();
+  console.log(`  random graphs: ${RANDOM_GRAPHS} (${clustered} with clusters, ${cyclic} with edges against the levels) in ${Date.now() - t0} ms`);
+  ok(`random graphs: ${RANDOM_GRAPHS} drawn as walked (${clustered} with clusters, ${cyclic} with edges against the levels)`,
+    bad === 0 && clustered > 0 && cyclic > 0, { bad, clustered, cyclic });
 });
 
 // page.html#node=<id> opens with that node's panel.
