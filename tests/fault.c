@@ -539,7 +539,7 @@ static const char *azRead[] = {
   /* the pictures: options, layout, every format */
   "SELECT lineage_json('p/raw:v0', 'both', NULL, "
   "  '{\"expand\":[2],\"hide\":[3],\"rankdir\":\"TB\",\"max_nodes\":12}')",
-  "SELECT lineage_dot('p/raw:v0'), lineage_mermaid('model:v2', 'up', 2)",
+  "SELECT lineage_dot('model:v2', 'up', 2)",
   "SELECT length(lineage_html('p/t3'))",
   "SELECT lineage_dot('p/raw:v0', 'both', NULL, '{\"expand\":[1, \"x\"]}')",
   /* errors */
