@@ -441,6 +441,9 @@ await section('the small project', async () => {
   await page.mouse.move(pe.x, pe.y);
   const eye = await page.$eval(`[data-node-id="${evalId}"] .eye`, (e) => { const r = e.getBoundingClientRect(); return { x: r.left + r.width / 2, y: r.top + r.height / 2, w: r.width }; });
   ok('pointing at a node shows its eye', eye.w > 0, eye);
+  same('pointing at a node brings its edges forward', await page.evaluate((id) => [...document.querySelectorAll('[data-src],[data-dst]')]
+    .filter((e) => e.classList.contains('near')).map((e) => e.getAttribute('data-src') + '>' + e.getAttribute('data-dst')).sort(), evalId),
+    expectedDrawing(new Set([pick])).edges.filter((k) => k.split('>').includes(evalId)));
   await page.mouse.click(eye.x, eye.y);
   same('the eye on the node hides it', (await drawing(page)).nodes.includes(evalId), false);
   await page.click(`[data-action=show][data-show-id="${evalId}"]`);
