@@ -21,6 +21,10 @@ set(LINEAGE_TEST_ENV
   "LINEAGE_EXT=$<TARGET_FILE_DIR:lineage>/lineage"
   "LINEAGE_TMP=${CMAKE_BINARY_DIR}/testdb"
   "LINEAGE_SOURCE=${CMAKE_SOURCE_DIR}")
+# Under valgrind, tests that loop over many random graphs take a sample.
+if(LINEAGE_VALGRIND)
+  list(APPEND LINEAGE_TEST_ENV "LINEAGE_VALGRIND=1")
+endif()
 
 file(GLOB LINEAGE_TCL_TESTS CONFIGURE_DEPENDS "${CMAKE_SOURCE_DIR}/tests/*.test")
 foreach(t ${LINEAGE_TCL_TESTS})
