@@ -1,5 +1,6 @@
 // tests/browser/lineage.test.mjs: lineage_html()'s page in a real browser.
 //
+//   (cd tests/browser && npm ci)   # once: puppeteer-core, as package-lock.json pins it
 //   LINEAGE_EXT=build/lineage node tests/browser/lineage.test.mjs
 //
 // Builds databases with the extension through the sqlite3 shell, writes
@@ -327,6 +328,10 @@ await section('the small project', async () => {
   await page.click('[data-action=zoom-out]');
   w = await viewT(page);
   near('zoom-out divides it back', w.k / v.k, 1, 0.002);
+  await page.keyboard.press('+');
+  near('the + key zooms in', (await viewT(page)).k / v.k, 1.25, 0.002);
+  await page.keyboard.press('-');
+  near('the - key zooms out', (await viewT(page)).k / v.k, 1, 0.002);
   const svgBox = await page.$eval('#lineage-svg', (s) => { const r = s.getBoundingClientRect(); return { x: r.left, y: r.top, w: r.width, h: r.height }; });
   const cx = svgBox.x + 300, cy = svgBox.y + 200;
   v = await viewT(page);
