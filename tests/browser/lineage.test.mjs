@@ -34,7 +34,8 @@ const TEMPLATE = join(HERE, '../../web/lineage.html');
 const WHOLE_TEST_MS = 120000;   // the whole run (15-40 s on the shared 2-core machine); ctest's own timeout is above it
 const RESPONSE_BOUND_MS = 5000; // a click or a drag on the 5,000-node page (generous: the machine is shared)
 const BIG_RUNS = 2500;          // the big export: one dataset, BIG_RUNS runs, BIG_RUNS model versions
-const RANDOM_GRAPHS = 25;       // random graphs with cycles, each drawn and compared with its walk
+const RANDOM_GRAPHS = 30;       // random graphs with cycles, each drawn and compared with its walk
+const DIRECTIONS = ['both', 'up', 'down']; // in turn, one per random graph
 
 let passed = 0, failed = 0;
 function ok(name, cond, seen) {
@@ -130,8 +131,10 @@ const walk = rows(db, `SELECT node_id, kind, ref, level, cluster, cluster_size F
 const walkIds = new Set(walk.map((r) => r.node_id));
 const graphEdges = rows(db, 'SELECT src, dst FROM lineage_edges;');
 const pageFile = writePage(db, 'page', q(START));
-// The JSON the page carries: lineage_json's output, with <>& written \u003c...
-const embedded = /<script id="lineage-data" type="application\/json">([\s\S]*?)<\/script>/.exec(readFileSync(pageFile, 'utf8'));
+// The JSON a page carries: lineage_json's output, with <>& written \u003c...
+const DATA_ELEMENT = /<script id="lineage-data" type="application\/json">([\s\S]*?)<\/script>/;
+const embeddedJson = (file) => JSON.parse(DATA_ELEMENT.exec(readFileSync(file, 'utf8'))[1]);
+const embedded = DATA_ELEMENT.exec(readFileSync(pageFile, 'utf8'));
 ok('lineage_html embeds the data in #lineage-data', !!embedded);
 ok('the embedded JSON has no raw <, > or &', embedded && !/[<>&]/.test(embedded[1]));
 const json = JSON.parse(embedded[1]);
@@ -514,8 +517,13 @@ await section('options', async () => {
 // Random graphs with cycles (runs that use what their descendants logged):
 // the page draws exactly the walk's nodes and edges, through its clusters.
 await section('random graphs', async () => {
-  let seed = 20261201;
-  const rand = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return Math.floor(seed / 2147483648 * n); };
+  let seed = 20261201; // mulberry32: the same graphs on every run
+  const rand = (n) => {
+    seed = (seed + 0x6D2B79F5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return Math.floor(((t ^ (t >>> 14)) >>> 0) / 4294967296 * n);
+  };
   const NAMES = ['a', 'b', 'c', 'd'];
   let bad = 0, clustered = 0, cyclic = 0, tab = null;
   const t0 = Date.now();
@@ -535,17 +543,42 @@ await section('random graphs', async () => {
     }
     if (!versions.length) continue;
     shell(rdb, sql + 'COMMIT;\n');
-    const start = versions[rand(versions.length)], minSize = 2 + rand(4);
-    const rw = rows(rdb, `SELECT node_id, kind, level, cluster FROM lineage_clusters(${q(start)}, NULL, ${minSize});`);
+    const start = versions[rand(versions.length)], minSize = 2 + rand(4), dir = DIRECTIONS[g % 3];
+    const file = writePage(rdb, 'random-' + g, `${q(start)}, '${dir}', NULL, '{"min_size":${minSize}}'`);
     const re = rows(rdb, 'SELECT src, dst FROM lineage_edges;');
+    let rw;
+    if (dir === 'both') {
+      rw = rows(rdb, `SELECT node_id, kind, level, cluster FROM lineage_clusters(${q(start)}, NULL, ${minSize});`);
+    } else {
+      // One walk: level = ±depth, a cluster per (kind, level) of min_size
+      // nodes or more (never the start); its id is read from the export,
+      // after checking the export groups exactly those nodes.
+      const sign = dir === 'up' ? -1 : 1;
+      rw = rows(rdb, `SELECT node_id, kind, depth FROM lineage_${dir}stream(${q(start)});`)
+        .map((r) => ({ node_id: r.node_id, kind: r.kind, level: sign * r.depth, cluster: null }));
+      const groups = new Map();
+      for (const r of rw) if (r.level !== 0) groups.set(r.kind + r.level, [...(groups.get(r.kind + r.level) || []), r]);
+      const exported = new Map(embeddedJson(file).nodes.map((n) => [n.id, n.cluster]));
+      const mine = [], theirs = [];
+      for (const members of groups.values()) {
+        if (members.length < minSize) continue;
+        mine.push(members.map((m) => m.node_id).sort((a, b) => a - b).join(','));
+        const id = exported.get(members[0].node_id);
+        members.forEach((m) => { m.cluster = id; });
+      }
+      for (const id of new Set([...exported.values()].filter((c) => c != null))) {
+        theirs.push([...exported].filter(([, c]) => c === id).map(([n]) => n).sort((a, b) => a - b).join(','));
+      }
+      if (!same(`random graph ${g} (${dir}, min_size ${minSize}): the export's clusters are the walk's (kind, level) groups`,
+        theirs.sort(), mine.sort())) bad++;
+    }
     const want = drawingOf(rw, re);
     if (rw.some((r) => r.cluster != null)) clustered++;
     const lv = new Map(rw.map((r) => [r.node_id, r.level]));
     if (re.some((e) => lv.has(e.src) && lv.has(e.dst) && lv.get(e.dst) <= lv.get(e.src))) cyclic++;
-    const file = writePage(rdb, 'random-' + g, `${q(start)}, 'both', NULL, '{"min_size":${minSize}}'`);
     if (!tab) tab = await open(file); else await tab.page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
     const got = await drawing(tab.page);
-    if (!same(`random graph ${g} (start ${start}, min_size ${minSize}): the page draws the walk`, got, want)) bad++;
+    if (!same(`random graph ${g} (start ${start}, ${dir}, min_size ${minSize}): the page draws the walk`, got, want)) bad++;
   }
   same('random graphs: no request, no error', tab ? tab.trouble : [], []);
   if (tab) await tab.page.close();
