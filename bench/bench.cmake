@@ -35,3 +35,13 @@ target_include_directories(lineage_bench_pictures PRIVATE bench ext
 target_compile_definitions(lineage_bench_pictures PRIVATE SQLITE_CORE
   BENCH_DEFAULT_EXT="$<TARGET_FILE:lineage>" LINEAGE_VERSION="${LINEAGE_VERSION}")
 target_link_libraries(lineage_bench_pictures ${SQLite3_LIBRARIES} m)
+# Its smoke test: the crossings at 100 and 300 nodes, at most twice dot's
+# (a property of the layout, not a timing); skipped without Graphviz.
+find_program(DOT_PROGRAM dot)
+if(DOT_PROGRAM)
+  add_test(NAME bench_pictures_smoke
+           COMMAND lineage_bench_pictures --sizes 100,300 --func-size 0
+                   --dir "${CMAKE_BINARY_DIR}/bench-smoke"
+                   --ext "$<TARGET_FILE:lineage>")
+  set_tests_properties(bench_pictures_smoke PROPERTIES TIMEOUT 120)
+endif()
