@@ -49,6 +49,7 @@ static const struct {
   { "lineage_mermaid",  1, 1, 4, READER, lineage_fn_mermaid },
   { "lineage_json",     1, 1, 4, READER, lineage_fn_json },
   { "lineage_html",     1, 1, 4, READER, lineage_fn_html },
+  { "lineage_replicated", 0, 0, 1, WRITER, lineage_fn_replicated },
 };
 
 /* The modules; pAux is the connection's state for that direction. */
@@ -77,10 +78,7 @@ static int already_loaded(sqlite3 *db){
   return rc==SQLITE_OK;
 }
 
-#ifdef _WIN32
-__declspec(dllexport)
-#endif
-__attribute__((visibility("default")))
+LINEAGE_EXPORT
 int sqlite3_lineage_init(sqlite3 *db, char **pzErrMsg,
                          const sqlite3_api_routines *pApi){
   size_t i;
