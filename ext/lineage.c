@@ -26,9 +26,7 @@ static void fn_version(sqlite3_context *ctx, int argc, sqlite3_value **argv){
 ** call them. Pure functions are DETERMINISTIC and INNOCUOUS. */
 #define WRITER (SQLITE_UTF8 | SQLITE_DIRECTONLY)
 #define PURE   (SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS)
-/* Readers of the lineage tables: harmless anywhere, but their result
-** follows the data (and lineage_resolve's the clock), so not
-** DETERMINISTIC. */
+/* The pictures only read, but read tables: INNOCUOUS, not DETERMINISTIC. */
 #define READER (SQLITE_UTF8 | SQLITE_INNOCUOUS)
 
 static const struct {
@@ -47,6 +45,10 @@ static const struct {
   { "artifact_delete",  1, 1, 2, WRITER, lineage_fn_artifact_delete },
   { "artifact_digest",  1, 1, 1, PURE,   lineage_fn_artifact_digest },
   { "lineage_version",  0, 0, 0, PURE,   fn_version },
+  { "lineage_dot",      1, 1, 4, READER, lineage_fn_dot },
+  { "lineage_mermaid",  1, 1, 4, READER, lineage_fn_mermaid },
+  { "lineage_json",     1, 1, 4, READER, lineage_fn_json },
+  { "lineage_html",     1, 1, 4, READER, lineage_fn_html },
   { "lineage_fingerprint", 1, 1, 1, READER, lineage_fn_fingerprint },
   { "lineage_resolve",  1, 1, 2, READER, lineage_fn_resolve },
   { "lineage_replicated", 0, 0, 1, WRITER, lineage_fn_replicated },

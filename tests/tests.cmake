@@ -21,8 +21,9 @@ set(LINEAGE_TEST_ENV
   "LINEAGE_EXT=$<TARGET_FILE_DIR:lineage>/lineage"
   "LINEAGE_TMP=${CMAKE_BINARY_DIR}/testdb"
   "LINEAGE_SOURCE=${CMAKE_SOURCE_DIR}")
+# Under valgrind, tests that loop over many random graphs take a sample
+# (random.test; graph_helpers.tcl builds 40 graphs instead of 200).
 if(LINEAGE_VALGRIND)
-  # Tests that build random graphs build fewer of them (graph_helpers.tcl).
   list(APPEND LINEAGE_TEST_ENV "LINEAGE_VALGRIND=1")
 endif()
 
@@ -55,3 +56,6 @@ add_test(NAME fault COMMAND ${LAUNCH} $<TARGET_FILE:lineage_fault>)
 if(LINEAGE_VALGRIND)
   set_tests_properties(fault PROPERTIES ENVIRONMENT "LINEAGE_VALGRIND=1")
 endif()
+
+# The browser test of lineage_html()'s page (tests/browser/browser.cmake).
+include(tests/browser/browser.cmake OPTIONAL)
