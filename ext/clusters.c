@@ -33,9 +33,6 @@
 #define CLU_NARG              3
 #define CLU_NO_START       0x04   /* idxNum: no start, xFilter fails */
 
-/* Default number of nodes that make a cluster, as W&B's lineage tab. */
-#define CLU_DEFAULT_MIN_SIZE  5
-
 typedef struct CluRow {
   sqlite3_int64 id;
   int level;
@@ -263,7 +260,8 @@ static int cluFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
                      int argc, sqlite3_value **argv){
   CluCursor *c = (CluCursor*)cur;
   CluVtab *p = (CluVtab*)cur->pVtab;
-  sqlite3_int64 maxDepth = -1, minSize = CLU_DEFAULT_MIN_SIZE, startId;
+  sqlite3_int64 maxDepth = -1, startId;
+  sqlite3_int64 minSize = LINEAGE_CLUSTERS_DEFAULT_MIN_SIZE;
   int i, iArg = 1, rc;
   (void)idxStr; (void)argc;
 
@@ -287,7 +285,8 @@ static int cluFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
   rc = lineage_int_arg(c->apArg[1], "max_depth", 0, -1, &maxDepth,
                        &p->base.zErrMsg);
   if( rc==SQLITE_OK ){
-    rc = lineage_int_arg(c->apArg[2], "min_size", 1, CLU_DEFAULT_MIN_SIZE,
+    rc = lineage_int_arg(c->apArg[2], "min_size", 1,
+                         LINEAGE_CLUSTERS_DEFAULT_MIN_SIZE,
                          &minSize, &p->base.zErrMsg);
   }
   if( rc ) return rc;

@@ -194,6 +194,10 @@ void lineage_check_options(Lx *x, sqlite3_value *pOpts, const char *zFunc,
 #define LINEAGE_BLOCK_BITS 10
 #define LINEAGE_BLOCK      (1u << LINEAGE_BLOCK_BITS)
 
+/* A new connection's cache limit (lineage_cache() changes it): enough for
+** the edges of a graph of millions of nodes. */
+#define LINEAGE_CACHE_DEFAULT_LIMIT ((sqlite3_int64)128 << 20)
+
 /* One block of one direction's edges in memory (compressed sparse rows):
 ** the neighbours of node (block's first id + i) are aNbr[aOff[i] ..
 ** aOff[i+1]), in the order an index seek gives. */
@@ -376,5 +380,12 @@ int lineage_int_arg(sqlite3_value *p, const char *zName, sqlite3_int64 iMin,
 /* ---- walk.c, clusters.c: virtual tables --------------------------------- */
 extern sqlite3_module lineage_walk_module;     /* pAux: LineageModAux* */
 extern sqlite3_module lineage_clusters_module; /* pAux: LineageModAux* */
+
+/* lineage_clusters' min_size when none is given: the number of nodes that
+** make a cluster, as W&B's Lineage tab. */
+#define LINEAGE_CLUSTERS_DEFAULT_MIN_SIZE 5
+
+/* ---- debug.c: what this build is ---------------------------------------- */
+void lineage_fn_debug(sqlite3_context*, int, sqlite3_value**);
 
 #endif /* LINEAGE_H */
