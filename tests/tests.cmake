@@ -76,6 +76,10 @@ if(SQLITE3_SHELL AND NOT LINEAGE_VALGRIND)
   set_tests_properties(load_shell PROPERTIES ENVIRONMENT "${LINEAGE_TEST_ENV}")
 endif()
 if(PYTHON3)
+  # The Python package's module imports from the tree, with no library built
+  # (CI installs the package and runs the same script on it).
+  add_test(NAME python_package_source COMMAND ${PYTHON3}
+           "${CMAKE_SOURCE_DIR}/tests/python_package.py" --source)
   add_test(NAME load_python COMMAND ${LAUNCH} ${PYTHON3} "${CMAKE_SOURCE_DIR}/tests/load_python.py")
   set_tests_properties(load_python PROPERTIES ENVIRONMENT "${LINEAGE_TEST_ENV}")
 endif()
