@@ -1197,7 +1197,7 @@ static void report_writes(void){
       "rows, i.e. the function's row rate as a share of the INSERTs'.)\n");
 }
 
-/* The targets of issue 3, over the 100k and 1M graphs. */
+/* The goals the walks are measured against, over the 100k and 1M graphs. */
 static void report_targets(void){
   int i, j;
   double minNd = 1e99, minDepthDM = 1e99, minDepthCS = 1e99, maxCsr = 0;
@@ -1254,7 +1254,7 @@ static void report_targets(void){
       }
     }
   }
-  out("\n### Targets (issue 3)\n\n");
+  out("\n### Goals\n\n");
   if( nBig==0 ){
     out("(The targets are judged on the 100k and 1M graphs; none were run.)\n");
   }
