@@ -40,4 +40,4 @@ cat > "$stage/platform/package.json" <<JSON
 JSON
 (cd "$stage/main" && npm pack --silent --pack-destination "$out" >/dev/null)
 (cd "$stage/platform" && npm pack --silent --pack-destination "$out" >/dev/null)
-ls "$out/sqlite-lineage-$version.tgz" "$out/$name-$version.tgz"
+ls "$2/sqlite-lineage-$version.tgz" "$2/$name-$version.tgz"
