@@ -26,7 +26,7 @@ static int ref_is_qualified(const char *zRef){
 }
 
 void lineage_alias_set(Lx *x, const LineageNode *p, const char *zAlias){
-  lx_exec(x, "INSERT INTO lineage_alias(project, name, alias, node_id) "
+  lx_exec(x, "INSERT INTO main.lineage_alias(project, name, alias, node_id) "
              "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(project, name, alias) "
              "DO UPDATE SET node_id=excluded.node_id", "ttti",
           p->zProject, p->zName, zAlias, p->id);
@@ -34,10 +34,10 @@ void lineage_alias_set(Lx *x, const LineageNode *p, const char *zAlias){
 
 /* Point latest at the newest version that is not deleted, if any. */
 static void latest_refresh(Lx *x, const char *zProject, const char *zName){
-  lx_exec(x, "DELETE FROM lineage_alias WHERE project=?1 AND name=?2 AND "
+  lx_exec(x, "DELETE FROM main.lineage_alias WHERE project=?1 AND name=?2 AND "
              "alias='latest'", "tt", zProject, zName);
-  lx_exec(x, "INSERT INTO lineage_alias(project, name, alias, node_id) "
-             "SELECT project, name, 'latest', node_id FROM lineage_node "
+  lx_exec(x, "INSERT INTO main.lineage_alias(project, name, alias, node_id) "
+             "SELECT project, name, 'latest', node_id FROM main.lineage_node "
              "WHERE name=?2 AND project=?1 AND kind='artifact' AND "
              "state='committed' ORDER BY version DESC LIMIT 1", "tt",
           zProject, zName);
@@ -55,7 +55,7 @@ static void check_aliases(Lx *x, sqlite3_value *pAliases){
   }
   sqlite3_free(zType);
   if( x->rc ) return;
-  pStmt = lx_prepare(x, "SELECT type, value FROM json_each(?1)", "v", pAliases);
+  pStmt = lx_prepare(x, "SELECT type, value FROM main.json_each(?1)", "v", pAliases);
   while( pStmt && lx_step(x, pStmt)==SQLITE_ROW ){
     const char *zT = lx_column_text(x, pStmt, 0);
     const char *zAlias = lx_column_text(x, pStmt, 1);
@@ -75,7 +75,7 @@ static void aliases_apply(Lx *x, const LineageNode *p, sqlite3_value *pAliases){
   sqlite3_stmt *pStmt;
   lineage_alias_set(x, p, "latest");
   if( pAliases==0 || sqlite3_value_type(pAliases)==SQLITE_NULL ) return;
-  pStmt = lx_prepare(x, "SELECT DISTINCT value FROM json_each(?1)", "v", pAliases);
+  pStmt = lx_prepare(x, "SELECT DISTINCT value FROM main.json_each(?1)", "v", pAliases);
   while( pStmt && lx_step(x, pStmt)==SQLITE_ROW ){
     const char *zAlias = lx_column_text(x, pStmt, 0);
     if( zAlias ) lineage_alias_set(x, p, zAlias);
@@ -98,9 +98,9 @@ static void check_log_options(Lx *x, sqlite3_value *pOpts, char **pzDesc,
     sqlite3_stmt *pStmt = lx_prepare(x,
         "SELECT json_type(?1,'$.description'), json_extract(?1,'$.description'),"
         " json_type(?1,'$.metadata'), ?1 -> '$.metadata',"
-        " (SELECT count(*) FROM json_each(?1,'$.metadata')),"
+        " (SELECT count(*) FROM main.json_each(?1,'$.metadata')),"
         " json_type(?1,'$.tags'), ?1 -> '$.tags',"
-        " (SELECT count(*) FROM json_each(?1,'$.tags') WHERE type<>'text'),"
+        " (SELECT count(*) FROM main.json_each(?1,'$.tags') WHERE type<>'text'),"
         " json_type(?1,'$.created_at'), json_extract(?1,'$.created_at')",
         "v", pOpts);
     if( pStmt && lx_step(x, pStmt)==SQLITE_ROW ){
@@ -154,7 +154,7 @@ static sqlite3_int64 artifact_state(Lx *x, const char *zName,
   int nRow = 0;
   sqlite3_stmt *pStmt = lx_prepare(x, "SELECT n.version, n.type, "
       "n.state='committed' AND v.node_id IS NOT NULL, v.digest=?3, n.node_id "
-      "FROM lineage_node n LEFT JOIN lineage_version v ON v.node_id=n.node_id "
+      "FROM main.lineage_node n LEFT JOIN main.lineage_version v ON v.node_id=n.node_id "
       "WHERE n.name=?1 AND n.project=?2 AND n.kind='artifact' "
       "ORDER BY n.version DESC", "ttt", zName, zProject, zDigest);
   *piNext = 0;
@@ -217,11 +217,11 @@ void lineage_fn_log_artifact(sqlite3_context *ctx, int argc, sqlite3_value **arg
   if( iNewest ){
     lineage_node_load(&x, iNewest, &ver);
     if( run.id ){
-      lx_exec(&x, "UPDATE lineage_version SET logged_by=?1 WHERE node_id=?2 "
+      lx_exec(&x, "UPDATE main.lineage_version SET logged_by=?1 WHERE node_id=?2 "
                   "AND logged_by IS NULL", "ii", run.id, ver.id);
     }
   }else if( x.rc==SQLITE_OK ){
-    lx_exec(&x, "INSERT INTO lineage_node(kind, project, name, version, type, "
+    lx_exec(&x, "INSERT INTO main.lineage_node(kind, project, name, version, type, "
                 "state) VALUES ('artifact', ?1, ?2, ?3, ?4, 'committed')",
             "ttit", zProject, zName, iNext, zType);
     ver.id = sqlite3_last_insert_rowid(x.db);
@@ -231,7 +231,7 @@ void lineage_fn_log_artifact(sqlite3_context *ctx, int argc, sqlite3_value **arg
     ver.zName = lx_strdup(&x, zName);
     ver.zType = lx_strdup(&x, zType);
     ver.zState = lx_strdup(&x, "committed");
-    lx_exec(&x, "INSERT INTO lineage_version(node_id, digest, size, "
+    lx_exec(&x, "INSERT INTO main.lineage_version(node_id, digest, size, "
                 "file_count, description, metadata, tags, created_at, "
                 "logged_by) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,NULLIF(?9,0))",
             "itiitttti", ver.id, m.zDigest, m.size, (sqlite3_int64)m.n,
@@ -239,11 +239,11 @@ void lineage_fn_log_artifact(sqlite3_context *ctx, int argc, sqlite3_value **arg
     for(i=0; x.rc==SQLITE_OK && i<m.n; i++){
       LineageEntry *e = &m.a[i];
       if( e->size>=0 ){
-        lx_exec(&x, "INSERT INTO lineage_file(node_id, path, digest, size, "
+        lx_exec(&x, "INSERT INTO main.lineage_file(node_id, path, digest, size, "
                     "ref_uri) VALUES (?1,?2,?3,?4,?5)", "ittit",
                 ver.id, e->zPath, e->zDigest, e->size, e->zRefUri);
       }else{
-        lx_exec(&x, "INSERT INTO lineage_file(node_id, path, digest, size, "
+        lx_exec(&x, "INSERT INTO main.lineage_file(node_id, path, digest, size, "
                     "ref_uri) VALUES (?1,?2,?3,NULL,?4)", "ittt",
                 ver.id, e->zPath, e->zDigest, e->zRefUri);
       }
@@ -251,7 +251,7 @@ void lineage_fn_log_artifact(sqlite3_context *ctx, int argc, sqlite3_value **arg
   }
   aliases_apply(&x, &ver, pAliases);
   if( run.id ){
-    lx_exec(&x, "INSERT OR IGNORE INTO lineage_edge(src, dst, created_at) "
+    lx_exec(&x, "INSERT OR IGNORE INTO main.lineage_edge(src, dst, created_at) "
                 "VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%fZ','now'))", "ii",
             run.id, ver.id);
   }
@@ -335,12 +335,12 @@ void lineage_fn_artifact_unalias(sqlite3_context *ctx, int argc, sqlite3_value *
   lx_begin(&x, "artifact_unalias");
   lineage_schema_check(&x);
   lineage_resolve_version(&x, lx_arg_text(argv[0]), 0, &ver);
-  lx_exec(&x, "DELETE FROM lineage_alias WHERE project=?1 AND name=?2 AND "
+  lx_exec(&x, "DELETE FROM main.lineage_alias WHERE project=?1 AND name=?2 AND "
               "alias=?3 AND node_id=?4", "ttti",
           ver.zProject, ver.zName, zAlias, ver.id);
   if( x.rc==SQLITE_OK && sqlite3_changes(x.db)==0 ){
     char *zList = lx_text(&x, "SELECT group_concat(alias, ', ') FROM (SELECT "
-                          "alias FROM lineage_alias WHERE node_id=?1 ORDER BY "
+                          "alias FROM main.lineage_alias WHERE node_id=?1 ORDER BY "
                           "alias)", "i", ver.id);
     lx_fail(&x, "'%s:v%lld' has no alias '%s' (aliases: %s)", ver.zName,
             ver.version, zAlias, zList ? zList : "none");
@@ -362,7 +362,7 @@ void lineage_fn_artifact_delete(sqlite3_context *ctx, int argc, sqlite3_value **
   resolve_live(&x, argv[0], &ver);
   if( x.rc==SQLITE_OK && !bDeleteAliases ){
     char *zList = lx_text(&x, "SELECT group_concat(alias, ', ') FROM (SELECT "
-                          "alias FROM lineage_alias WHERE node_id=?1 AND "
+                          "alias FROM main.lineage_alias WHERE node_id=?1 AND "
                           "alias<>'latest' ORDER BY alias)", "i", ver.id);
     if( zList ){
       lx_fail(&x, "'%s:v%lld' still has aliases %s: remove them first or "
@@ -371,8 +371,8 @@ void lineage_fn_artifact_delete(sqlite3_context *ctx, int argc, sqlite3_value **
     }
     sqlite3_free(zList);
   }
-  lx_exec(&x, "DELETE FROM lineage_alias WHERE node_id=?1", "i", ver.id);
-  lx_exec(&x, "UPDATE lineage_node SET state='deleted' WHERE node_id=?1",
+  lx_exec(&x, "DELETE FROM main.lineage_alias WHERE node_id=?1", "i", ver.id);
+  lx_exec(&x, "UPDATE main.lineage_node SET state='deleted' WHERE node_id=?1",
           "i", ver.id);
   latest_refresh(&x, ver.zProject, ver.zName);
   result_ref(&x, ctx, argv[0], &ver);

@@ -123,7 +123,7 @@ sqlite3_stmt *lineage_conn_stmt(LineageConn *c, const char *zSql, int *pRc){
   if( c->nVtab==0 ){
     /* Connect a walk table, whose xDisconnect will finalize what is kept. */
     sqlite3_stmt *p = 0;
-    sqlite3_prepare_v2(c->db, "SELECT 1 FROM lineage_upstream(NULL) WHERE 0",
+    sqlite3_prepare_v2(c->db, "SELECT 1 FROM main.lineage_upstream(NULL) WHERE 0",
                        -1, &p, 0);
     sqlite3_finalize(p);
   }

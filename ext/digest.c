@@ -67,7 +67,7 @@ static int entry_cmp(const void *a, const void *b){
 ** object's or array's value would be rendered as JSON text for every
 ** entry, and is only wanted in an error message (element_json). */
 #define TREE_SQL \
-  "SELECT id, parent, key, type, atom FROM json_tree(?1)"
+  "SELECT id, parent, key, type, atom FROM main.json_tree(?1)"
 
 /* The five keys an entry may have, in the order of EntryFields.a. */
 static const char *const azEntryKey[] = {
@@ -108,7 +108,7 @@ static void fields_clear(EntryFields *f){
 static char *element_json(Lx *x, sqlite3_value *pFiles, sqlite3_int64 iKey){
   return lx_text(x, "SELECT CASE WHEN type IN ('object','array') THEN value "
                  "WHEN type IN ('true','false','null') THEN type "
-                 "ELSE json_quote(value) END FROM json_each(?1) WHERE key=?2",
+                 "ELSE json_quote(value) END FROM main.json_each(?1) WHERE key=?2",
                  "vi", pFiles, iKey);
 }
 

@@ -34,7 +34,9 @@ typedef struct Lx {
   int rc;           /* SQLITE_OK until something fails */
   char *zErr;       /* "lineage: ..." message of the first failure */
   int inSavepoint;  /* lx_begin() succeeded */
-  sqlite3_stmt *pRollback, *pRelease;  /* lx_end's, prepared by lx_begin */
+  int bOwnTxn;      /* lx_begin() opened a transaction, not a savepoint */
+  sqlite3_stmt *pRollback, *pRelease;  /* lx_end's: ROLLBACK [TO], COMMIT or
+                                       ** RELEASE, prepared by lx_begin */
   int bSchema;      /* the lineage tables are known to exist */
 } Lx;
 
@@ -70,8 +72,10 @@ char *lx_column_dup(Lx *x, sqlite3_stmt *pStmt, int iCol);
 char *lx_strdup(Lx *x, const char *z);
 /* json_type(pJson) (sqlite3_malloc'd), or NULL when pJson is not JSON. */
 char *lx_json_type(Lx *x, sqlite3_value *pJson);
-/* SAVEPOINT for writer zFunc; then lx_end() releases it, or rolls it back if x failed, and
-** reports the outcome: SQLITE_OK, or the error set on ctx. */
+/* Start writer zFunc's work: BEGIN IMMEDIATE in autocommit mode, else a
+** SAVEPOINT. lx_end() commits or releases it, or undoes all of it if x
+** failed (a failed COMMIT included), and reports the outcome: SQLITE_OK, or
+** the error set on ctx (a lock conflict as SQLITE_BUSY). */
 void lx_begin(Lx *x, const char *zFunc);
 int lx_end(Lx *x, sqlite3_context *ctx);
 /* Free what x holds (lx_end does this). */

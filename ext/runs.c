@@ -24,7 +24,7 @@ void lineage_check_options(Lx *x, sqlite3_value *pOpts, const char *zFunc,
   }
   sqlite3_free(zType);
   if( x->rc ) return;
-  pStmt = lx_prepare(x, "SELECT key FROM json_each(?1)", "v", pOpts);
+  pStmt = lx_prepare(x, "SELECT key FROM main.json_each(?1)", "v", pOpts);
   while( pStmt && lx_step(x, pStmt)==SQLITE_ROW ){
     const char *zKey = lx_column_text(x, pStmt, 0);
     int i;
@@ -132,15 +132,15 @@ void lineage_fn_run_start(sqlite3_context *ctx, int argc, sqlite3_value **argv){
 
   lx_begin(&x, "run_start");
   lineage_schema_ensure(&x);
-  if( x.rc==SQLITE_OK && lx_int(&x, 0, "SELECT 1 FROM lineage_node WHERE "
+  if( x.rc==SQLITE_OK && lx_int(&x, 0, "SELECT 1 FROM main.lineage_node WHERE "
         "name=?1 AND project=?2 AND kind='run'", "tt", zRunId, zProject) ){
     lx_fail(&x, "run '%s' already exists in project '%s'", zRunId, zProject);
   }
-  lx_exec(&x, "INSERT INTO lineage_node(kind, project, name, type, state) "
+  lx_exec(&x, "INSERT INTO main.lineage_node(kind, project, name, type, state) "
               "VALUES ('run', ?1, ?2, ?3, 'running')", "ttt",
           zProject, zRunId, zJobType);
   id = sqlite3_last_insert_rowid(x.db);
-  lx_exec(&x, "INSERT INTO lineage_run(node_id, display_name, author, "
+  lx_exec(&x, "INSERT INTO main.lineage_run(node_id, display_name, author, "
               "group_name, config, started_at) VALUES (?1,?2,?3,?4,?5,?6)",
           "itttt" "t", id, zName, zAuthor, zGroup, zConfig, zStarted);
   if( x.rc==SQLITE_OK ){
@@ -184,14 +184,14 @@ void lineage_fn_run_finish(sqlite3_context *ctx, int argc, sqlite3_value **argv)
   lineage_schema_check(&x);
   lineage_resolve_run(&x, lx_arg_text(argv[0]), &run);
   if( x.rc==SQLITE_OK && lx_int(&x, 0, "SELECT julianday(?1) < "
-        "julianday(started_at) FROM lineage_run WHERE node_id=?2", "ti",
+        "julianday(started_at) FROM main.lineage_run WHERE node_id=?2", "ti",
         zFinished, run.id) ){
     lx_fail(&x, "finished_at '%s' is before the run '%s' started", zFinished,
             run.zName);
   }
-  lx_exec(&x, "UPDATE lineage_node SET state=?1 WHERE node_id=?2", "ti",
+  lx_exec(&x, "UPDATE main.lineage_node SET state=?1 WHERE node_id=?2", "ti",
           zState, run.id);
-  lx_exec(&x, "UPDATE lineage_run SET finished_at=?1 WHERE node_id=?2", "ti",
+  lx_exec(&x, "UPDATE main.lineage_run SET finished_at=?1 WHERE node_id=?2", "ti",
           zFinished, run.id);
   if( x.rc==SQLITE_OK ){
     zRef = run_ref(run.zProject, run.zName);
@@ -234,7 +234,7 @@ void lineage_fn_use_artifact(sqlite3_context *ctx, int argc, sqlite3_value **arg
             ver.zType, zType);
   }
   if( x.rc==SQLITE_OK ){
-    lx_exec(&x, "INSERT OR IGNORE INTO lineage_edge(src, dst, created_at) "
+    lx_exec(&x, "INSERT OR IGNORE INTO main.lineage_edge(src, dst, created_at) "
                 "VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%fZ','now'))", "ii",
             ver.id, run.id);
     zRef = lineage_version_ref(&ver, strcmp(ver.zProject, run.zProject)!=0);

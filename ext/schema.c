@@ -2,7 +2,7 @@
 ** schema.c: the lineage tables, created on the first write.
 **
 ** sql/schema.sql is embedded at build time (lineage_schema_sql). A writer
-** calls lineage_schema_ensure() inside its savepoint: when lineage_meta is
+** calls lineage_schema_ensure() inside its transaction: when lineage_meta is
 ** missing it runs the whole script, otherwise it checks the recorded
 ** schema_version (a newer one is refused; an older one would be migrated
 ** here). Loading the extension itself writes nothing, so it works on
@@ -60,7 +60,9 @@ void lineage_schema_ensure(Lx *x){
     if( rc!=SQLITE_OK ){
       lx_fail(x, "cannot create the lineage tables: %s",
               zErr ? zErr : sqlite3_errstr(rc));
-      if( rc==SQLITE_NOMEM ) x->rc = rc;
+      /* SQLITE_BUSY and the like stay what they are: a lock conflict is
+      ** retried by callers that look for SQLITE_BUSY. */
+      if( x->rc==SQLITE_ERROR || rc==SQLITE_NOMEM ) x->rc = rc;
     }
     sqlite3_free(zErr);
     x->bSchema = x->rc==SQLITE_OK;

@@ -5,8 +5,9 @@
 ** failure is recorded (as a "lineage: ..." message) and every later call
 ** becomes a no-op, so the writers read as straight-line code. Every value
 ** goes into a statement through a bind, never into the SQL text. lx_begin
-** and lx_end wrap a writer in a savepoint so that it does all of its work or
-** none of it.
+** and lx_end wrap a writer in a transaction of its own (in autocommit mode)
+** or a savepoint (inside the user's transaction) so that it does all of its
+** work or none of it, and leaves no transaction open when it fails.
 */
 #include "lineage.h"
 #include <string.h>
@@ -211,34 +212,55 @@ static int writing_statement(sqlite3 *db){
   return 0;
 }
 
-/* The statements that end the savepoint are prepared before it opens: once
-** an allocation has failed inside a SQL function, SQLite parses nothing more
+/* A writer's work is one transaction of its own when the connection is in
+** autocommit mode: BEGIN IMMEDIATE takes the write lock up front, where
+** SQLite calls the busy handler (a deferred transaction that reads first
+** and then writes is refused at once, without waiting: the busy handler is
+** not called for a SHARED->RESERVED upgrade, and in WAL mode a stale
+** snapshot cannot be upgraded at all), and COMMIT ends it. Inside the
+** user's transaction it is a SAVEPOINT, released into that transaction.
+**
+** A failure, including a COMMIT refused with SQLITE_BUSY (SQLite keeps the
+** transaction open then, for a retry), is undone completely: ROLLBACK, or
+** ROLLBACK TO and RELEASE. So no call leaves a transaction or a lock behind.
+**
+** The statements that end the work are prepared before it starts: once an
+** allocation has failed inside a SQL function, SQLite parses nothing more
 ** until the calling statement ends, and lx_end must still roll back. */
 void lx_begin(Lx *x, const char *zFunc){
-  sqlite3_stmt *pSave;
+  sqlite3_stmt *pOpen;
   int rc;
   if( x->rc ) return;
-  x->pRollback = lx_prepare(x, "ROLLBACK TO lineage_write", 0);
-  x->pRelease = lx_prepare(x, "RELEASE lineage_write", 0);
-  pSave = lx_prepare(x, "SAVEPOINT lineage_write", 0);
+  /* Inside a statement that writes SQLite opens no savepoint (and could not
+  ** commit): the SAVEPOINT path reports it below. */
+  x->bOwnTxn = sqlite3_get_autocommit(x->db) && !writing_statement(x->db);
+  if( x->bOwnTxn ){
+    x->pRollback = lx_prepare(x, "ROLLBACK", 0);
+    x->pRelease = lx_prepare(x, "COMMIT", 0);
+    pOpen = lx_prepare(x, "BEGIN IMMEDIATE", 0);
+  }else{
+    x->pRollback = lx_prepare(x, "ROLLBACK TO lineage_write", 0);
+    x->pRelease = lx_prepare(x, "RELEASE lineage_write", 0);
+    pOpen = lx_prepare(x, "SAVEPOINT lineage_write", 0);
+  }
   if( x->rc ){
-    lx_finalize(x, pSave);
+    lx_finalize(x, pOpen);
     return;
   }
-  rc = sqlite3_step(pSave);
+  rc = sqlite3_step(pOpen);
   if( rc==SQLITE_DONE ) rc = SQLITE_OK;
   if( rc==SQLITE_OK ){
     x->inSavepoint = 1;
   }else if( rc==SQLITE_NOMEM ){
     x->rc = rc;
-  }else if( writing_statement(x->db) ){
-    /* SQLite opens no savepoint while another statement writes. */
+  }else if( !x->bOwnTxn && writing_statement(x->db) ){
     lx_fail(x, "%s cannot run inside an INSERT, UPDATE or DELETE (%s): "
                "call it from a SELECT", zFunc, sqlite3_errmsg(x->db));
   }else{
-    lx_fail(x, "%s: %s", zFunc, sqlite3_errmsg(x->db));
+    /* SQLITE_BUSY stays SQLITE_BUSY, so that a caller's retry loop sees it. */
+    lx_fail_db(x, rc);
   }
-  lx_finalize(x, pSave);
+  lx_finalize(x, pOpen);
 }
 
 int lx_end(Lx *x, sqlite3_context *ctx){
@@ -252,8 +274,10 @@ int lx_end(Lx *x, sqlite3_context *ctx){
       /* Undo everything, keeping the first error's message. */
       sqlite3_step(x->pRollback);
       sqlite3_reset(x->pRollback);
-      sqlite3_step(x->pRelease);
-      sqlite3_reset(x->pRelease);
+      if( !x->bOwnTxn ){
+        sqlite3_step(x->pRelease);
+        sqlite3_reset(x->pRelease);
+      }
     }
     x->inSavepoint = 0;
   }

@@ -5,15 +5,21 @@
 -- write into a database. Runs and artifact versions share one id space
 -- (lineage_node.node_id); lineage_edge gives a node's neighbours in either
 -- direction with one index seek, which is all the graph walk reads.
+--
+-- Every object is created as main.<name>: unqualified, an INSERT or a CREATE
+-- INDEX would go to a TEMP table of the same name. Inside the views the names
+-- stay unqualified: SQLite binds them to the view's own schema (a TEMP table
+-- cannot shadow them), and a qualified name would break the views of a
+-- database attached under another name.
 
-CREATE TABLE lineage_meta(
+CREATE TABLE main.lineage_meta(
   key   TEXT PRIMARY KEY,
   value ANY
 ) WITHOUT ROWID;
-INSERT INTO lineage_meta(key, value) VALUES ('schema_version', 1);
+INSERT INTO main.lineage_meta(key, value) VALUES ('schema_version', 1);
 
 -- One row per node. The walk reads only this table for its metadata columns.
-CREATE TABLE lineage_node(
+CREATE TABLE main.lineage_node(
   node_id INTEGER PRIMARY KEY,
   kind    TEXT NOT NULL CHECK (kind IN ('run', 'artifact')),
   project TEXT NOT NULL,
@@ -23,13 +29,13 @@ CREATE TABLE lineage_node(
   state   TEXT NOT NULL,  -- running/finished/failed/crashed/killed, committed/deleted
   CHECK ((kind = 'run') = (version IS NULL))
 );
-CREATE UNIQUE INDEX lineage_node_run ON lineage_node(name, project)
+CREATE UNIQUE INDEX main.lineage_node_run ON lineage_node(name, project)
   WHERE kind = 'run';
-CREATE UNIQUE INDEX lineage_node_version ON lineage_node(name, project, version)
+CREATE UNIQUE INDEX main.lineage_node_version ON lineage_node(name, project, version)
   WHERE kind = 'artifact';
 
 -- What a run's panel shows beyond lineage_node.
-CREATE TABLE lineage_run(
+CREATE TABLE main.lineage_run(
   node_id      INTEGER PRIMARY KEY REFERENCES lineage_node,
   display_name TEXT,
   author       TEXT,
@@ -41,7 +47,7 @@ CREATE TABLE lineage_run(
 
 -- What a version's panel shows beyond lineage_node. Versions are immutable,
 -- so their size and file count are stored once, when they are logged.
-CREATE TABLE lineage_version(
+CREATE TABLE main.lineage_version(
   node_id     INTEGER PRIMARY KEY REFERENCES lineage_node,
   digest      TEXT NOT NULL,     -- W&B manifest digest (hex MD5)
   size        INTEGER NOT NULL,  -- bytes, the sum of the entries' sizes
@@ -54,17 +60,17 @@ CREATE TABLE lineage_version(
 );
 
 -- Aliases are unique within an artifact (project, name): setting one moves it.
-CREATE TABLE lineage_alias(
+CREATE TABLE main.lineage_alias(
   project TEXT NOT NULL,
   name    TEXT NOT NULL,
   alias   TEXT NOT NULL,
   node_id INTEGER NOT NULL,
   PRIMARY KEY (project, name, alias)
 ) WITHOUT ROWID;
-CREATE INDEX lineage_alias_node ON lineage_alias(node_id);
+CREATE INDEX main.lineage_alias_node ON lineage_alias(node_id);
 
 -- The manifest of a version: one row per entry.
-CREATE TABLE lineage_file(
+CREATE TABLE main.lineage_file(
   node_id INTEGER NOT NULL,
   path    TEXT NOT NULL,
   digest  TEXT NOT NULL,  -- base64 MD5 of the bytes, or the reference's digest
@@ -74,16 +80,16 @@ CREATE TABLE lineage_file(
 ) WITHOUT ROWID;
 
 -- Edges: version -> run (the run used it), run -> version (the run logged it).
-CREATE TABLE lineage_edge(
+CREATE TABLE main.lineage_edge(
   src        INTEGER NOT NULL,
   dst        INTEGER NOT NULL,
   created_at TEXT NOT NULL,
   PRIMARY KEY (src, dst)
 ) WITHOUT ROWID;
-CREATE INDEX lineage_edge_dst ON lineage_edge(dst, src);
+CREATE INDEX main.lineage_edge_dst ON lineage_edge(dst, src);
 
 -- Views: one row per object, the fields W&B's node panels show.
-CREATE VIEW lineage_runs AS
+CREATE VIEW main.lineage_runs AS
 SELECT n.node_id, n.project, n.name AS run_id, r.display_name AS name,
        n.type AS job_type, n.state, r.author, r.group_name, r.config,
        r.started_at, r.finished_at,
@@ -97,7 +103,7 @@ WHERE n.kind = 'run';
 -- functions are not SQLITE_INNOCUOUS in every SQLite this runs on, and a view
 -- that calls one fails ("unsafe use of json_group_array()") when
 -- PRAGMA trusted_schema=0.
-CREATE VIEW lineage_versions AS
+CREATE VIEW main.lineage_versions AS
 SELECT n.node_id, n.project, n.name, n.type, n.version,
        n.name || ':v' || n.version AS ref,
        (SELECT '[' || coalesce(group_concat('"' || e || '"', ','), '') || ']'
@@ -118,12 +124,12 @@ SELECT n.node_id, n.project, n.name, n.type, n.version,
 FROM lineage_node n JOIN lineage_version v ON v.node_id = n.node_id
 WHERE n.kind = 'artifact';
 
-CREATE VIEW lineage_files AS
+CREATE VIEW main.lineage_files AS
 SELECT f.node_id, n.name || ':v' || n.version AS ref, f.path, f.digest,
        f.size, f.ref_uri
 FROM lineage_file f JOIN lineage_node n ON n.node_id = f.node_id;
 
-CREATE VIEW lineage_edges AS
+CREATE VIEW main.lineage_edges AS
 SELECT e.src, e.dst,
        CASE WHEN s.kind = 'run' THEN s.name ELSE d.name END AS run_id,
        CASE WHEN s.kind = 'run' THEN d.name || ':v' || d.version
