@@ -23,18 +23,7 @@ else:
 
 import sqlite_lineage  # noqa: E402
 
-passed = failed = 0
-
-
-def check(name, got, expected):
-    global passed, failed
-    if got == expected:
-        passed += 1
-    else:
-        failed += 1
-        print(f"! {name} expected: {expected!r}")
-        print(f"! {name} got:      {got!r}")
-
+from pycheck import check, finish  # noqa: E402
 
 pkg_dir = os.path.dirname(os.path.abspath(sqlite_lineage.__file__))
 check("pkg-path", sqlite_lineage.loadable_path(), os.path.join(pkg_dir, "lineage"))
@@ -81,5 +70,4 @@ else:
         "SELECT ref FROM lineage_downstream('raw:v0', 2)").fetchall(),
         [("raw:v0",), ("prep",), ("mnist:v0",)])
 con.close()
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish()
