@@ -66,6 +66,18 @@ else:
         "SELECT depth, kind, ref FROM lineage_upstream('cnn:best')").fetchall(),
         [(0, "artifact", "cnn:v0"), (1, "run", "train"), (2, "artifact", "mnist:v0"),
          (3, "run", "prep"), (4, "artifact", "raw:v0")])
+    # All or nothing, as docs/install.md shows: a failing call, then ROLLBACK,
+    # leaves no trace of the calls before it.
+    con.execute("BEGIN")
+    con.execute("SELECT run_start('eval', 'eval')")
+    try:
+        con.execute("SELECT use_artifact('eval', 'cnn:v9')")
+        check("pkg-tx-error", "no error", "OperationalError")
+    except sqlite3.OperationalError as e:
+        check("pkg-tx-error", str(e).startswith("lineage: ") and "cnn:v9" in str(e), True)
+        con.execute("ROLLBACK")
+    check("pkg-tx-rolled-back", con.execute(
+        "SELECT count(*) FROM lineage_runs WHERE run_id = 'eval'").fetchone()[0], 0)
     check("pkg-downstream", con.execute(
         "SELECT ref FROM lineage_downstream('raw:v0', 2)").fetchall(),
         [("raw:v0",), ("prep",), ("mnist:v0",)])

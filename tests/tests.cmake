@@ -43,6 +43,21 @@ endif()
 if(NOT PKG_CONFIG)
   lineage_tests_off("install: no pkg-config" "pkgconf")
 endif()
+# The docs' snippets also make a venv and pip-install the Python package.
+set(LINEAGE_SNIPPETS_OK OFF)
+if(PYTHON3 AND SQLITE3_SHELL AND PKG_CONFIG)
+  execute_process(COMMAND "${PYTHON3}" -c "import ensurepip, setuptools, wheel"
+                  RESULT_VARIABLE rc OUTPUT_QUIET ERROR_QUIET)
+  if(rc EQUAL 0)
+    set(LINEAGE_SNIPPETS_OK ON)
+  else()
+    lineage_tests_off("snippets: python3 cannot make a venv with setuptools and wheel"
+                      "python3-venv python3-setuptools python3-wheel python3-pip")
+  endif()
+else()
+  lineage_tests_off("snippets: needs the sqlite3 shell, python3 and pkg-config"
+                    "sqlite3 python3 pkgconf")
+endif()
 
 # LINEAGE_VALGRIND=ON runs each test host under valgrind's memcheck: any
 # memory error or definite leak fails the test.
@@ -65,7 +80,8 @@ if(LINEAGE_TCL_OK)
     get_filename_component(name "${t}" NAME_WE)
     # The docs' snippets build a copy of the project with the system's
     # tools: nothing a sanitizer or valgrind build checks differently.
-    if(name STREQUAL "snippets" AND (LINEAGE_SANITIZE OR LINEAGE_VALGRIND))
+    if(name STREQUAL "snippets" AND (LINEAGE_SANITIZE OR LINEAGE_VALGRIND
+                                     OR NOT LINEAGE_SNIPPETS_OK))
       continue()
     endif()
     add_test(NAME ${name} COMMAND ${LAUNCH} ${TCLSH} "${t}")
