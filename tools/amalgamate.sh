@@ -57,7 +57,8 @@ tmp="$out/sqlite-lineage.c.tmp"
     "$version" "${commit:+ (commit $commit)}"
   printf '** tools/amalgamate.sh from ext/ and the embedded files: do not edit.\n'
   printf '**\n**   gcc -O2 -fPIC -shared sqlite-lineage.c -o lineage.so   (loadable)\n'
-  printf '**   cc -DSQLITE_CORE -c sqlite-lineage.c                   (linked in)\n*/\n'
+  printf '**   cc -DSQLITE_CORE -c sqlite-lineage.c                   (linked in)\n**\n'
+  printf '** Add -fvisibility=hidden to export nothing but sqlite3_lineage_init.\n*/\n'
   printf '#ifndef LINEAGE_VERSION\n# define LINEAGE_VERSION "%s"\n#endif\n' "$version"
   printf '#ifndef LINEAGE_COMMIT\n# define LINEAGE_COMMIT "%s"\n#endif\n' "$commit"
   awk -v gen="$gen" -v root="$root/" '
