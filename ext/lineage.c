@@ -16,15 +16,6 @@ SQLITE_EXTENSION_INIT1
 #include "sqlite-lineage.h"
 #include <string.h>
 
-/* The one exported symbol: the entry point. */
-#if defined(_WIN32)
-# define LINEAGE_EXPORT __declspec(dllexport)
-#elif defined(__GNUC__)
-# define LINEAGE_EXPORT __attribute__((visibility("default")))
-#else
-# define LINEAGE_EXPORT
-#endif
-
 /* lineage_version(): the version from the VERSION file. */
 static void fn_version(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   (void)argc; (void)argv;
@@ -54,6 +45,7 @@ static const struct {
   { "artifact_digest",  1, 1, 1, PURE,   lineage_fn_artifact_digest },
   { "lineage_version",  0, 0, 0, PURE,   fn_version },
   { "lineage_debug",    0, 0, 0, PURE,   lineage_fn_debug },
+  { "lineage_replicated", 0, 0, 1, WRITER, lineage_fn_replicated },
 };
 
 /* The modules; pAux is the connection's state for that direction. */
@@ -82,7 +74,8 @@ static int already_loaded(sqlite3 *db){
   return rc==SQLITE_OK;
 }
 
-LINEAGE_EXPORT int sqlite3_lineage_init(sqlite3 *db, char **pzErrMsg,
+LINEAGE_EXPORT
+int sqlite3_lineage_init(sqlite3 *db, char **pzErrMsg,
                          const sqlite3_api_routines *pApi){
   size_t i;
   int n, rc = SQLITE_OK;

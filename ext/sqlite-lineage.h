@@ -27,6 +27,11 @@ extern "C" {
 int sqlite3_lineage_init(sqlite3 *db, char **pzErrMsg,
                          const sqlite3_api_routines *pApi);
 
+/* The same, with replicated mode on for the connection (for a host of a
+** replicated engine such as dqlite: see docs/cluster.md). */
+int sqlite3_lineage_replicated_init(sqlite3 *db, char **pzErrMsg,
+                                    const sqlite3_api_routines *pApi);
+
 #ifdef __cplusplus
 }
 #endif
