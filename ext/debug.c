@@ -65,7 +65,7 @@ void lineage_fn_debug(sqlite3_context *ctx, int argc, sqlite3_value **argv){
 #endif
       LINEAGE_LINKING, SQLITE_VERSION, sqlite3_libversion(),
       LINEAGE_MIN_SQLITE_TEXT, (long long)LINEAGE_CACHE_DEFAULT_LIMIT,
-      LINEAGE_BLOCK, LINEAGE_CLUSTERS_DEFAULT_MIN_SIZE);
+      LINEAGE_BLOCK, LINEAGE_DEFAULT_MIN_SIZE);
   if( z==0 ){
     sqlite3_result_error_nomem(ctx);
     return;

@@ -73,6 +73,10 @@ set(LINEAGE_TEST_ENV
   "LINEAGE_EXT=$<TARGET_FILE_DIR:lineage>/lineage"
   "LINEAGE_TMP=${CMAKE_BINARY_DIR}/testdb"
   "LINEAGE_SOURCE=${CMAKE_SOURCE_DIR}")
+# Under valgrind, tests that loop over many random graphs take a sample.
+if(LINEAGE_VALGRIND)
+  list(APPEND LINEAGE_TEST_ENV "LINEAGE_VALGRIND=1")
+endif()
 
 file(GLOB LINEAGE_TCL_TESTS CONFIGURE_DEPENDS "${CMAKE_SOURCE_DIR}/tests/*.test")
 if(LINEAGE_TCL_OK)
@@ -115,6 +119,9 @@ add_test(NAME fault COMMAND ${LAUNCH} $<TARGET_FILE:lineage_fault>)
 if(LINEAGE_VALGRIND)
   set_tests_properties(fault PROPERTIES ENVIRONMENT "LINEAGE_VALGRIND=1")
 endif()
+
+# The browser test of lineage_html()'s page (tests/browser/browser.cmake).
+include(tests/browser/browser.cmake OPTIONAL)
 
 # The one-file source: build/amalgamation/sqlite-lineage.c compiled exactly
 # as the docs say (cc -O2 -fPIC -shared, nothing else), then the smoke and
