@@ -13,6 +13,7 @@
 */
 #include "lineage.h"
 SQLITE_EXTENSION_INIT1
+#include "sqlite-lineage.h"
 #include <string.h>
 
 /* lineage_version(): the version from the VERSION file. */
@@ -45,6 +46,7 @@ static const struct {
   { "artifact_delete",  1, 1, 2, WRITER, lineage_fn_artifact_delete },
   { "artifact_digest",  1, 1, 1, PURE,   lineage_fn_artifact_digest },
   { "lineage_version",  0, 0, 0, PURE,   fn_version },
+  { "lineage_debug",    0, 0, 0, PURE,   lineage_fn_debug },
   { "lineage_dot",      1, 1, 4, READER, lineage_fn_dot },
   { "lineage_mermaid",  1, 1, 4, READER, lineage_fn_mermaid },
   { "lineage_json",     1, 1, 4, READER, lineage_fn_json },

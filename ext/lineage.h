@@ -225,6 +225,10 @@ void lineage_latest_refresh(Lx *x, const LineageNode *p, const char *zAt);
 #define LINEAGE_BLOCK_BITS 10
 #define LINEAGE_BLOCK      (1u << LINEAGE_BLOCK_BITS)
 
+/* A new connection's cache limit (lineage_cache() changes it): enough for
+** the edges of a graph of millions of nodes. */
+#define LINEAGE_CACHE_DEFAULT_LIMIT ((sqlite3_int64)128 << 20)
+
 /* One block of one direction's edges in memory (compressed sparse rows):
 ** the neighbours of node (block's first id + i) are aNbr[aOff[i] ..
 ** aOff[i+1]), in the order an index seek gives. */
@@ -636,5 +640,8 @@ int lineage_walker_run(LineageWalker *w);
 /* ---- fingerprint.c, resolve.c: readers (user data: the LineageConn) ------ */
 void lineage_fn_fingerprint(sqlite3_context*, int, sqlite3_value**);
 void lineage_fn_resolve(sqlite3_context*, int, sqlite3_value**);
+
+/* ---- debug.c: what this build is ---------------------------------------- */
+void lineage_fn_debug(sqlite3_context*, int, sqlite3_value**);
 
 #endif /* LINEAGE_H */
