@@ -313,7 +313,13 @@ static int cluFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
   if( rc==SQLITE_OK ) rc = walk_all(&c->down);
   if( rc==SQLITE_OK ) rc = cluBuild(c, minSize);
   if( rc!=SQLITE_OK && rc!=SQLITE_NOMEM && p->base.zErrMsg==0 ){
-    p->base.zErrMsg = sqlite3_mprintf("lineage: %s", sqlite3_errmsg(p->db));
+    LineageWalker *w = c->up.zErr ? &c->up : &c->down;
+    if( w->zErr ){
+      p->base.zErrMsg = w->zErr;
+      w->zErr = 0;
+    }else{
+      p->base.zErrMsg = sqlite3_mprintf("lineage: %s", sqlite3_errmsg(p->db));
+    }
   }
   return rc;
 }

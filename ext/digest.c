@@ -27,22 +27,31 @@ void lineage_manifest_clear(LineageManifest *p){
   memset(p, 0, sizeof(*p));
 }
 
+/* A local file is read this many bytes at a time: few read calls per
+** gigabyte, while the buffer stays small next to what a file that size
+** costs anyway. */
+#define LOCAL_READ_CHUNK (1 << 20)
+
 /* Hash a local file: base64 MD5 into zDigest (25 bytes), its size. */
 static void hash_local_file(Lx *x, const char *zFile, char *zDigest,
                             sqlite3_int64 *pSize){
   FILE *f;
   LineageMd5 md5;
-  unsigned char buf[65536], out[16];
+  unsigned char *buf, out[16];
   size_t n;
   if( x->rc ) return;
+  buf = sqlite3_malloc(LOCAL_READ_CHUNK);
+  if( buf==0 ){ x->rc = SQLITE_NOMEM; return; }
   f = fopen(zFile, "rb");
   if( f==0 ){
     lx_fail(x, "cannot read local_path '%s': %s", zFile, strerror(errno));
+    sqlite3_free(buf);
     return;
   }
+  setvbuf(f, 0, _IONBF, 0);          /* read straight into buf */
   lineage_md5_init(&md5);
   *pSize = 0;
-  while( (n = fread(buf, 1, sizeof(buf), f))>0 ){
+  while( (n = fread(buf, 1, LOCAL_READ_CHUNK, f))>0 ){
     lineage_md5_update(&md5, buf, n);
     *pSize += (sqlite3_int64)n;
   }
@@ -50,6 +59,7 @@ static void hash_local_file(Lx *x, const char *zFile, char *zDigest,
     lx_fail(x, "cannot read local_path '%s': %s", zFile, strerror(errno));
   }
   fclose(f);
+  sqlite3_free(buf);
   lineage_md5_final(&md5, out);
   lineage_base64(out, 16, zDigest);
 }
@@ -329,6 +339,12 @@ void lineage_manifest_load(Lx *x, sqlite3_value *pFiles, int bAllowLocal,
       lineage_manifest_clear(p);
       return;
     }
+    if( p->a[i].size>LINEAGE_INT64_MAX - p->size ){
+      lx_fail(x, "files' sizes add up to more than %lld bytes",
+              LINEAGE_INT64_MAX);
+      lineage_manifest_clear(p);
+      return;
+    }
     if( p->a[i].size>0 ) p->size += p->a[i].size;
   }
   manifest_digest(p);
@@ -339,8 +355,8 @@ void lineage_fn_artifact_digest(sqlite3_context *ctx, int argc,
                                 sqlite3_value **argv){
   Lx x;
   LineageManifest m;
-  (void)argc;
   lx_init_fn(&x, ctx);
+  lx_check_args(&x, "artifact_digest", argc, argv);
   lineage_manifest_load(&x, argv[0], 0, &m);
   if( lx_end(&x, ctx)==SQLITE_OK ){
     sqlite3_result_text(ctx, m.zDigest, -1, SQLITE_TRANSIENT);

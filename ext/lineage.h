@@ -19,6 +19,9 @@ SQLITE_EXTENSION_INIT3
 #define LINEAGE_MIN_SQLITE      3038000
 #define LINEAGE_MIN_SQLITE_TEXT "3.38.0"
 
+/* The largest sqlite3_int64 (a version number, a size). */
+#define LINEAGE_INT64_MAX ((sqlite3_int64)(((sqlite3_uint64)1 << 63) - 1))
+
 /* The project of runs and artifacts created without one. */
 #define LINEAGE_DEFAULT_PROJECT "uncategorized"
 
@@ -43,6 +46,11 @@ typedef struct Lx {
 void lx_init(Lx *x, sqlite3 *db, LineageConn *conn);
 /* For a SQL function whose user data is the LineageConn. */
 void lx_init_fn(Lx *x, sqlite3_context *ctx);
+/* Fail x unless text (or blob) value p is what a C string of it says: no
+** NUL inside (the string would end there) and valid UTF-8; zWhat names it
+** in the message. lx_check_args checks every argument of function zFunc. */
+void lx_check_text(Lx *x, sqlite3_value *p, const char *zWhat);
+void lx_check_args(Lx *x, const char *zFunc, int argc, sqlite3_value **argv);
 /* A function argument as text, or NULL for SQL NULL. */
 const char *lx_arg_text(sqlite3_value *p);
 /* Give back a statement from lx_prepare (kept for reuse, or finalized). */
@@ -300,6 +308,7 @@ typedef struct LineageWalker {
   LineageConn *conn;          /* owner of the adjacency cache */
   int dir;
   LineageCsr *pCsr;           /* the adjacency cache, when usable */
+  char *zErr;                 /* "lineage: ..." of a bad edge row, or NULL */
 } LineageWalker;
 
 /* Prepare the neighbour query for dir; the walker starts empty. */
@@ -311,7 +320,8 @@ int lineage_walker_start(LineageWalker *w, sqlite3_int64 id,
                          sqlite3_int64 maxDepth);
 /* Read neighbours until one more node joins the queue or the node being
 ** expanded has no more. SQLITE_OK, SQLITE_DONE when every discovered node
-** is expanded, or an error. */
+** is expanded, or an error (SQLITE_CORRUPT with w->zErr set when an edge
+** row holds a neighbour that is not an integer). */
 int lineage_walker_step(LineageWalker *w);
 /* Queue index of id, -1 when it was not discovered, -2 when out of memory
 ** (indexing the queue). */

@@ -183,6 +183,7 @@ int lineage_walker_open(LineageWalker *w, sqlite3 *db, LineageConn *conn,
 void lineage_walker_close(LineageWalker *w){
   if( w->pNeighbors ) lineage_conn_stmt_done(w->conn, w->pNeighbors);
   lineage_csr_release(w->pCsr);
+  sqlite3_free(w->zErr);
   sqlite3_free(w->aQueue);
   sqlite3_free(w->aSlot);
   sqlite3_free(w->aBit);
@@ -288,6 +289,18 @@ int lineage_walker_step(LineageWalker *w){
       return SQLITE_OK;
     }
     w->nSeekRow++;
+    if( sqlite3_column_type(w->pNeighbors, 0)!=SQLITE_INTEGER ){
+      /* Not reinterpreted: the cache refuses such a block, so that both
+      ** ways of reading the edges give this error. */
+      sqlite3_free(w->zErr);
+      w->zErr = sqlite3_mprintf("lineage: lineage_edge holds a node id that "
+                                "is not an integer: '%.40s' (an edge of node "
+                                "%lld)", sqlite3_column_text(w->pNeighbors, 0),
+                                w->aQueue[iParent-1].id);
+      sqlite3_reset(w->pNeighbors);
+      w->bExpanding = 0;
+      return w->zErr ? SQLITE_CORRUPT : SQLITE_NOMEM;
+    }
     rc = walker_visit(w, sqlite3_column_int64(w->pNeighbors, 0), iParent, depth);
     if( rc ) return rc;
   }
