@@ -12,6 +12,7 @@
 */
 #include "lineage.h"
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,10 +39,18 @@ static void hash_local_file(Lx *x, const char *zFile, char *zDigest,
   FILE *f;
   LineageMd5 md5;
   unsigned char *buf, out[16];
+  struct stat st;
   size_t n;
   if( x->rc ) return;
   buf = sqlite3_malloc(LOCAL_READ_CHUNK);
   if( buf==0 ){ x->rc = SQLITE_NOMEM; return; }
+  if( stat(zFile, &st)==0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) ){
+    /* A device or a pipe could be read (or waited for) forever (a folder
+    ** fails to read, below). */
+    lx_fail(x, "local_path '%s' is not a regular file", zFile);
+    sqlite3_free(buf);
+    return;
+  }
   f = fopen(zFile, "rb");
   if( f==0 ){
     lx_fail(x, "cannot read local_path '%s': %s", zFile, strerror(errno));

@@ -241,8 +241,15 @@ static void reset_dir(void){
   const char *az[] = { "stress.db", "stress.db-journal", "stress.db-wal",
                        "stress.db-shm", "done" };
   size_t i;
+  int w;
   for(i=0; i<sizeof(az)/sizeof(az[0]); i++){
     snprintf(z, sizeof(z), "%s/%s", gDir, az[i]);
+    unlink(z);
+  }
+  for(w=0; w<WRITERS; w++){
+    snprintf(z, sizeof(z), "%s/w%d.log", gDir, w);
+    unlink(z);
+    snprintf(z, sizeof(z), "%s/d%d.log", gDir, w);
     unlink(z);
   }
 }
@@ -263,7 +270,9 @@ static int check_log(sqlite3 *db, const char *zTag, int w){
       "AND e.direction='output'", zRun);
     char *zGot = 0;
     char zWant[160];
-    run(db, zSql, &zGot);
+    if( run(db, zSql, &zGot)!=SQLITE_OK ){
+      bad("reading the acknowledged calls: %s%s", sqlite3_errmsg(db), "");
+    }
     sqlite3_free(zSql);
     if( strcmp(zRef, "batch")==0 ){
       if( zGot==0 || strncmp(zGot, "1 shared:v", 10)!=0 ){
@@ -289,7 +298,9 @@ static void check_db(sqlite3 *db, long nAck, long nExtraMax, const char *zWhat){
   char *z = 0;
   long nVer;
   run(db, "PRAGMA integrity_check", &z);
-  if( z==0 || strcmp(z, "ok")!=0 ) bad("%s: integrity_check: %s", zWhat, z);
+  if( z==0 || strcmp(z, "ok")!=0 ){
+    bad("%s: integrity_check: %s", zWhat, z ? z : sqlite3_errmsg(db));
+  }
   free(z);
   run(db, "SELECT count(*) FROM lineage_versions WHERE name='shared'", &z);
   nVer = z ? atol(z) : -1;
@@ -311,7 +322,9 @@ static void check_db(sqlite3 *db, long nAck, long nExtraMax, const char *zWhat){
           "FROM lineage_edge WHERE dst=v.node_id)<>1) || (SELECT count(*)=0 "
           "FROM lineage_runs r WHERE (SELECT count(*) FROM lineage_edge "
           "WHERE src=r.node_id)>1)", &z);
-  if( z==0 || strcmp(z, "1111")!=0 ) bad("%s: invariants %s (want 1111)", zWhat, z);
+  if( z==0 || strcmp(z, "1111")!=0 ){
+    bad("%s: invariants %s (want 1111)", zWhat, z ? z : sqlite3_errmsg(db));
+  }
   free(z);
 }
 
@@ -373,6 +386,15 @@ static void crash(void){
   time_t t0 = time(0);
   reset_dir();
   srand(12345);
+  {
+    /* The tables exist before the first kill, which may come before the
+    ** writer's first commit. */
+    sqlite3 *db = open_db(0);
+    if( run(db, "SELECT run_start('setup')", 0)!=SQLITE_OK ){
+      bad("setup: %s%s", sqlite3_errmsg(db), "");
+    }
+    close_db(db);
+  }
   for(round=0; round<KILL_ROUNDS; round++){
     const char *zMode = round%4<2 ? "wal" : "delete";
     int bBatch = round%2;
@@ -381,6 +403,13 @@ static void crash(void){
     sqlite3 *db;
     long nRound;
     snprintf(zTag, sizeof(zTag), "k%d-", round);
+    {
+      /* A writer killed before it opened its log must leave none: a log
+      ** of an earlier run in DIR would be read as its acknowledgements. */
+      char zLog[512];
+      snprintf(zLog, sizeof(zLog), "%s/%s0.log", gDir, zTag);
+      unlink(zLog);
+    }
     db = open_db(zMode);
     close_db(db);
     if( (pid = fork())==0 ) exit(writer(zTag, 0, bBatch, 1));
