@@ -342,7 +342,9 @@ static int scenario_run(Scenario *s, long iFault, int bPersist){
 
   /* The connection and the database after it. */
   if( !sqlite3_get_autocommit(db) ){
-    if( r.rc==SQLITE_NOMEM ){
+    if( strncmp(s->zSql, "BEGIN;", 6)==0 && r.rc ){
+      /* The user's own transaction, stopped by the failure: theirs to end. */
+    }else if( r.rc==SQLITE_NOMEM ){
       /* SQLite's rule after SQLITE_NOMEM: the transaction may or may not
       ** have been rolled back, the application issues ROLLBACK. Counted:
       ** a writer should not need it (see the summary line). */
@@ -642,6 +644,17 @@ int main(int argc, char **argv){
     }
     sqlite3_close(db);
   }
+  /* (1b) writers inside the user's transaction: their savepoint path */
+  aS[nS].zName = "write: inside BEGIN ... COMMIT";
+  aS[nS].pTmpl = apWrite[nWrite-1];
+  aS[nS].zSql = "BEGIN; SELECT run_start('tx1', NULL, "
+                "'{\"started_at\":\"2026-01-01T00:00:00Z\"}');"
+                "SELECT log_artifact('tx1', 'txa', 'dataset', "
+                "'[{\"path\":\"a\",\"digest\":\"1\"}]', '[\"best\"]', "
+                "'{\"created_at\":\"2026-01-01T00:00:00Z\"}');"
+                "SELECT artifact_alias('txa:v0', 'prod'); COMMIT;";
+  aS[nS].bWrite = 1;
+  nS++;
   /* (2) reads of a small graph */
   pGraph = open_db();
   must(pGraph, zGraph, 0);
