@@ -270,8 +270,8 @@ static void manifest_digest(LineageManifest *p){
 
 /* Step TREE_SQL to its first row, the top-level value, which must be an
 ** array; its id. JSON that does not parse fails that step: like any value
-** that is not an array it gets this message. Running out of memory is
-** passed on as such. */
+** that is not an array it gets this message. Any other failure is passed
+** on as such. */
 static sqlite3_int64 files_root(Lx *x, sqlite3_stmt *pStmt,
                                 sqlite3_value *pFiles){
   const char *zType = 0;
@@ -280,8 +280,10 @@ static sqlite3_int64 files_root(Lx *x, sqlite3_stmt *pStmt,
   rc = sqlite3_step(pStmt);
   if( rc==SQLITE_ROW ){
     zType = lx_column_text(x, pStmt, 3);
-  }else if( rc==SQLITE_NOMEM ){
-    x->rc = SQLITE_NOMEM;
+  }else if( rc!=SQLITE_DONE && rc!=SQLITE_ERROR ){
+    /* Out of memory, or a lock conflict re-preparing the statement: not
+    ** a word about the JSON. */
+    lx_fail_db(x, rc);
   }
   if( x->rc==SQLITE_OK && (zType==0 || strcmp(zType, "array")!=0) ){
     lx_fail(x, "files must be a JSON array of entries, not %s",

@@ -78,6 +78,12 @@ char *lx_column_dup(Lx *x, sqlite3_stmt *pStmt, int iCol);
 /* A copy of z (sqlite3_malloc'd); NULL with x failed (SQLITE_NOMEM) when
 ** out of memory. */
 char *lx_strdup(Lx *x, const char *z);
+/* Record an error SQLite reported (rc), with SQLite's message. */
+void lx_fail_db(Lx *x, int rc);
+/* End pProbe, an Lx whose SQLITE_ERROR means "no" (bad JSON, no such
+** table): any other failure (out of memory, SQLITE_BUSY, an I/O error) is
+** passed on to x, message and code. */
+void lx_keep_failure(Lx *x, Lx *pProbe);
 /* json_type(pJson) (sqlite3_malloc'd), or NULL when pJson is not JSON. */
 char *lx_json_type(Lx *x, sqlite3_value *pJson);
 /* Start writer zFunc's work: BEGIN IMMEDIATE in autocommit mode, else a

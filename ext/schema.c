@@ -53,12 +53,12 @@ static sqlite3_int64 schema_version(Lx *x){
     v = -2;                               /* the table, but no version */
   }
   lx_finalize(&probe, pStmt);
-  if( probe.rc==SQLITE_NOMEM ) x->rc = SQLITE_NOMEM;
-  lx_clear(&probe);
+  if( probe.rc ) v = -1;
+  lx_keep_failure(x, &probe);
   if( v==-2 ){
     lx_fail(x, "the database's lineage_meta has no schema_version");
   }
-  return probe.rc ? -1 : v;
+  return v;
 }
 
 /* Fail x unless v is the version this build reads. */

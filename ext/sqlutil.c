@@ -99,7 +99,7 @@ void lx_fail(Lx *x, const char *zFmt, ...){
 }
 
 /* Record an error that SQLite reported, keeping SQLite's own message. */
-static void lx_fail_db(Lx *x, int rc){
+void lx_fail_db(Lx *x, int rc){
   if( x->rc ) return;
   if( rc==SQLITE_NOMEM ){ x->rc = SQLITE_NOMEM; return; }
   lx_fail(x, "%s", sqlite3_errmsg(x->db));
@@ -237,7 +237,8 @@ char *lx_text(Lx *x, const char *zSql, const char *zTypes, ...){
 }
 
 /* json_type() reports malformed JSON as an error, which the probe keeps
-** from x, and running out of memory as SQLITE_NOMEM, which it passes on.
+** from x, and running out of memory as SQLITE_NOMEM, which it passes on
+** (and so a lock conflict: re-preparing the statement reads the schema).
 ** (json_valid() answers 0 when it runs out of memory, so an allocation
 ** failure would read as bad input.) */
 char *lx_json_type(Lx *x, sqlite3_value *pJson){
@@ -246,9 +247,19 @@ char *lx_json_type(Lx *x, sqlite3_value *pJson){
   if( x->rc ) return 0;
   lx_init(&probe, x->db, x->conn);
   z = lx_text(&probe, "SELECT json_type(?1)", "v", pJson);
-  if( probe.rc==SQLITE_NOMEM ) x->rc = SQLITE_NOMEM;
-  lx_clear(&probe);
+  lx_keep_failure(x, &probe);
   return z;
+}
+
+void lx_keep_failure(Lx *x, Lx *pProbe){
+  if( pProbe->rc==SQLITE_NOMEM && x->rc==SQLITE_OK ){
+    x->rc = SQLITE_NOMEM;
+  }else if( pProbe->rc && pProbe->rc!=SQLITE_ERROR && x->rc==SQLITE_OK ){
+    x->rc = pProbe->rc;
+    x->zErr = pProbe->zErr;
+    pProbe->zErr = 0;
+  }
+  lx_clear(pProbe);
 }
 
 /* 1 when a statement that writes is running on db. */
