@@ -82,7 +82,7 @@ static void check_error(sqlite3 *db, const char *zSql){
   }
 }
 
-/* Run zSql with up to four text binds (NULL binds NULL). */
+/* Run zSql with up to five text binds (NULL binds NULL). */
 static int exec_bound(sqlite3 *db, const char *zSql, char **az, int nBind){
   sqlite3_stmt *p = 0;
   int rc, i;
@@ -220,13 +220,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size){
     "SELECT artifact_delete(?1, ?2)",
     "SELECT run_finish(?1, ?2)",
     "SELECT artifact_digest(?1)",
-    "SELECT log_artifact(?1, ?2, 'dataset', ?3, ?4)",
+    "SELECT log_artifact(?1, ?2, 'dataset', ?3, ?4, ?5)",
     "SELECT run_start(?1, 'job', ?2)",
   };
-  static const int anBind[] = { 2, 4, 2, 2, 2, 2, 2, 1, 4, 2 };
-  static const int abRef[][4] = {
-    {0,0,0,0}, {0,0,0,0}, {0,1,0,0}, {1,0,0,0}, {1,0,0,0}, {1,0,0,0},
-    {0,0,0,0}, {0,0,0,0}, {0,0,0,0}, {0,0,0,0}
+  static const int anBind[] = { 2, 4, 2, 2, 2, 2, 2, 1, 5, 2 };
+  static const int abRef[][5] = {
+    {0,0,0,0,0}, {0,0,0,0,0}, {0,1,0,0,0}, {1,0,0,0,0}, {1,0,0,0,0},
+    {1,0,0,0,0}, {0,0,0,0,0}, {0,0,0,0,0}, {0,0,0,0,0}, {0,0,0,0,0}
   };
   Input in;
   sqlite3 *db = 0;
@@ -237,13 +237,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size){
   for(nOp=0; nOp<MAX_OPS && in.n>0; nOp++){
     unsigned op = next_byte(&in) % 12;
     if( op<10 ){
-      char *az[4] = {0, 0, 0, 0};
+      char *az[5] = {0, 0, 0, 0, 0};
       int i;
       for(i=0; i<anBind[op]; i++){
         az[i] = (next_byte(&in) & 1) ? operand(&in, abRef[op][i]) : 0;
       }
       exec_bound(db, azWriter[op], az, anBind[op]);
-      for(i=0; i<4; i++) sqlite3_free(az[i]);
+      for(i=0; i<5; i++) sqlite3_free(az[i]);
     }else if( op==10 ){
       walk_check(db, &in);
     }else{
