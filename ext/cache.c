@@ -56,6 +56,7 @@ struct LineageConn {
   unsigned int nScratch;
   unsigned int aCount[LINEAGE_BLOCK+1];  /* its offsets, being counted */
   int nVtab;                    /* walk tables connected now */
+  int bReplicated;              /* replicated mode (replicated.c) is on */
   int nStmt;
   struct CacheStmt {
     const char *zSql;           /* the SQL literal: compared by address */
@@ -105,6 +106,9 @@ static void lineage_conn_flush(LineageConn *c){
   }
   c->nStmt = 0;
 }
+
+int lineage_conn_replicated(LineageConn *c){ return c->bReplicated; }
+void lineage_conn_set_replicated(LineageConn *c){ c->bReplicated = 1; }
 
 void lineage_conn_vtab(LineageConn *c, int nDelta){
   c->nVtab += nDelta;

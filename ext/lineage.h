@@ -4,7 +4,8 @@
 ** Every .c file includes this header, which pulls in sqlite3ext.h with
 ** SQLITE_EXTENSION_INIT3 (lineage.c alone adds SQLITE_EXTENSION_INIT1), so
 ** one set of sources builds both the loadable extension and, compiled with
-** -DSQLITE_CORE, a static library. Only sqlite3_lineage_init is exported.
+** -DSQLITE_CORE, a static library. Only the entry points are exported:
+** sqlite3_lineage_init and sqlite3_lineage_replicated_init (replicated.c).
 */
 #ifndef LINEAGE_H
 #define LINEAGE_H
@@ -392,6 +393,28 @@ int lineage_start_node(sqlite3 *db, LineageConn *conn, LineageMeta *pMeta,
 ** integer >= iMin, or an error message (sqlite3_malloc'd) in *pzErr. */
 int lineage_int_arg(sqlite3_value *p, const char *zName, sqlite3_int64 iMin,
                     sqlite3_int64 iDefault, sqlite3_int64 *piOut, char **pzErr);
+
+/* ---- replicated.c: replicated mode (dqlite) ---------------------------- */
+/* How an entry point is exported from the loadable extension. */
+#ifdef _WIN32
+# define LINEAGE_EXPORT __declspec(dllexport)
+#else
+# define LINEAGE_EXPORT __attribute__((visibility("default")))
+#endif
+/* The entry points: the plain one (lineage.c) and the one that also turns
+** replicated mode on for the connection. */
+int sqlite3_lineage_init(sqlite3*, char**, const sqlite3_api_routines*);
+int sqlite3_lineage_replicated_init(sqlite3*, char**,
+                                    const sqlite3_api_routines*);
+/* 1 when connection c (may be NULL) is in replicated mode. */
+int lineage_replicated(LineageConn *c);
+/* In replicated mode, fail x unless an explicit transaction is open: writer
+** zFunc's changes must reach a COMMIT to be replicated. */
+void lineage_replicated_check(Lx *x, const char *zFunc);
+void lineage_fn_replicated(sqlite3_context*, int, sqlite3_value**);
+/* The flag itself, kept in the connection's state (cache.c). */
+int lineage_conn_replicated(LineageConn *c);
+void lineage_conn_set_replicated(LineageConn *c);
 
 /* ---- walk.c, clusters.c: virtual tables --------------------------------- */
 extern sqlite3_module lineage_walk_module;     /* pAux: LineageModAux* */

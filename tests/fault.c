@@ -294,10 +294,25 @@ typedef struct Scenario {
   const char *zSql;      /* the SQL under test */
   int bOwnName;          /* zName is malloc'd */
   int bWrite;            /* compare the lineage tables before and after */
+  int bInTxn;            /* zSql runs between BEGIN IMMEDIATE and COMMIT (or
+                         ** ROLLBACK on an error): replicated mode's recipe */
   /* filled by the reference run */
   Result ref;
   Str before, after;
 } Scenario;
+
+/* Run the scenario's SQL, inside its own transaction when bInTxn (the
+** transaction's ends run without faults: what is tested is the SQL). */
+static void scenario_sql(Scenario *s, sqlite3 *db, Result *r, long iFault,
+                         int bPersist){
+  if( s->bInTxn ) must(db, "BEGIN IMMEDIATE", 0);
+  if( iFault ) fault_arm(iFault, bPersist);
+  run_sql(db, s->zSql, r);
+  fault_disarm();
+  if( s->bInTxn ){
+    sqlite3_exec(db, r->rc==SQLITE_OK ? "COMMIT" : "ROLLBACK", 0, 0, 0);
+  }
+}
 
 /* The SQL of the scenario with fault iFault (0: none) in mode bPersist.
 ** Returns 1 when a fault was injected (so there may be a next one). */
@@ -312,9 +327,7 @@ static int scenario_run(Scenario *s, long iFault, int bPersist){
   must(db, "SELECT count(*) FROM sqlite_schema", 0);
   if( s->zPre ) must(db, s->zPre, 0);
   if( iFault==0 && s->bWrite ) dump(db, &s->before);
-  if( iFault ) fault_arm(iFault, bPersist);
-  run_sql(db, s->zSql, &r);
-  fault_disarm();
+  scenario_sql(s, db, &r, iFault, bPersist);
   bInjected = gFault.nFail>0;
   if( iFault==0 ){
     s->ref = r;
@@ -382,7 +395,7 @@ static int scenario_run(Scenario *s, long iFault, int bPersist){
   ** what it reads: a writer that succeeded would now be a second call). */
   if( r.rc!=SQLITE_OK ){
     Result again;
-    run_sql(db, s->zSql, &again);
+    scenario_sql(s, db, &again, 0, 0);
     if( again.rc!=s->ref.rc
      || strcmp(str_text(&again.out), str_text(&s->ref.out))!=0 ){
       bad("run again without faults: %s",
@@ -492,6 +505,9 @@ static const char *azWrite[] = {
   "{\"path\":\"a\",\"ref\":\"s3://b/a\"}]'), artifact_digest(NULL), "
   "lineage_version() IS NOT NULL",
 };
+
+/* What a host in replicated mode runs first on a connection. */
+static const char zReplicated[] = "SELECT lineage_replicated(1)";
 
 /* A graph for the reads: raw:v0 used by six training runs (a cluster of
 ** runs downstream, one of models after it), an evaluation that uses three
@@ -689,6 +705,37 @@ int main(int argc, char **argv){
                 "SELECT group_concat(ref, ' ') FROM lineage_upstream('late');"
                 "SELECT count(*), max(depth) FROM lineage_downstream('ch:v2');";
   nS++;
+
+  /* (4) replicated mode: the switch, a writer refused outside a
+  ** transaction, one inside it, a retry (vision/train logs model:v0's
+  ** digest again after v1: v0 comes back) and a local_path refused */
+  {
+    static const struct {
+      const char *zName, *zPre, *zSql;
+      int bWrite, bInTxn;
+    } aRep[] = {
+      { "replicated: the switch", 0, "SELECT lineage_replicated(), "
+        "lineage_replicated(1), lineage_replicated()", 0, 0 },
+      { "replicated: outside a transaction", zReplicated, 0, 1, 0 },
+      { "replicated: log_artifact", zReplicated, 0, 1, 1 },
+      { "replicated: a retry", zReplicated, 0, 1, 1 },
+      { "replicated: local_path", zReplicated,
+        "SELECT log_artifact('vision/train', 'disk', 'dataset', "
+        "'[{\"path\":\"a\",\"local_path\":\"/etc/hostname\"}]')", 1, 1 },
+    };
+    /* the writers they run: loose's log (write 9), and model's digest
+    ** 'abc' again (write 7) after v1: the retry gives v0 back */
+    const char *azRepSql[] = { 0, azWrite[8], azWrite[8], azWrite[6], 0 };
+    for(i=0; i<(int)(sizeof(aRep)/sizeof(aRep[0])); i++){
+      aS[nS].zName = aRep[i].zName;
+      aS[nS].pTmpl = apWrite[8];
+      aS[nS].zPre = aRep[i].zPre;
+      aS[nS].zSql = aRep[i].zSql ? aRep[i].zSql : azRepSql[i];
+      aS[nS].bWrite = aRep[i].bWrite;
+      aS[nS].bInTxn = aRep[i].bInTxn;
+      nS++;
+    }
+  }
 
   for(i=0; i<nS; i++){
     char zName[64];
