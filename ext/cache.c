@@ -36,7 +36,6 @@
 #include "lineage.h"
 #include <string.h>
 
-#define CACHE_DEFAULT_LIMIT  ((sqlite3_int64)128 << 20)
 #define CACHE_SEEK_COST      5      /* a seek costs ~5 edges of a range load */
 #define CACHE_NEVER 0xffffffffu     /* nSeek: this block is not loaded */
 #define CACHE_STMT_MAX      64      /* writers' statements kept */
@@ -72,7 +71,7 @@ LineageConn *lineage_conn_new(sqlite3 *db){
   memset(c, 0, sizeof(*c));
   c->nRef = 1;
   c->db = db;
-  c->limit = CACHE_DEFAULT_LIMIT;
+  c->limit = LINEAGE_CACHE_DEFAULT_LIMIT;
   for(i=0; i<2; i++){
     c->aAux[i].conn = c;
     c->aAux[i].dir = i;

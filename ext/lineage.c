@@ -13,6 +13,7 @@
 */
 #include "lineage.h"
 SQLITE_EXTENSION_INIT1
+#include "sqlite-lineage.h"
 #include <string.h>
 
 /* lineage_version(): the version from the VERSION file. */
@@ -26,6 +27,8 @@ static void fn_version(sqlite3_context *ctx, int argc, sqlite3_value **argv){
 ** call them. Pure functions are DETERMINISTIC and INNOCUOUS. */
 #define WRITER (SQLITE_UTF8 | SQLITE_DIRECTONLY)
 #define PURE   (SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS)
+/* The pictures only read, but read tables: INNOCUOUS, not DETERMINISTIC. */
+#define READER (SQLITE_UTF8 | SQLITE_INNOCUOUS)
 
 static const struct {
   const char *zName;
@@ -43,6 +46,11 @@ static const struct {
   { "artifact_delete",  1, 1, 2, WRITER, lineage_fn_artifact_delete },
   { "artifact_digest",  1, 1, 1, PURE,   lineage_fn_artifact_digest },
   { "lineage_version",  0, 0, 0, PURE,   fn_version },
+  { "lineage_debug",    0, 0, 0, PURE,   lineage_fn_debug },
+  { "lineage_dot",      1, 1, 4, READER, lineage_fn_dot },
+  { "lineage_mermaid",  1, 1, 4, READER, lineage_fn_mermaid },
+  { "lineage_json",     1, 1, 4, READER, lineage_fn_json },
+  { "lineage_html",     1, 1, 4, READER, lineage_fn_html },
   { "lineage_replicated", 0, 0, 1, WRITER, lineage_fn_replicated },
 };
 

@@ -554,6 +554,12 @@ static const char *azRead[] = {
   "SELECT level, kind, ref, cluster, cluster_size FROM lineage_clusters('p/raw:v0')",
   "SELECT ref, level, cluster FROM lineage_clusters('model:v2', 1, 2)",
   "SELECT * FROM lineage_clusters('p/t3')",
+  /* the pictures: options, layout, every format */
+  "SELECT lineage_json('p/raw:v0', 'both', NULL, "
+  "  '{\"expand\":[2],\"hide\":[3],\"rankdir\":\"TB\",\"max_nodes\":12}')",
+  "SELECT lineage_dot('model:v2', 'up', 2)",
+  "SELECT length(lineage_html('p/t3'))",
+  "SELECT lineage_dot('p/raw:v0', 'both', NULL, '{\"expand\":[1, \"x\"]}')",
   /* errors */
   "SELECT * FROM lineage_upstream('p/nosuch:v0')",
   "SELECT * FROM lineage_upstream('raw:v0')",
@@ -748,6 +754,8 @@ int main(int argc, char **argv){
                  (int)strcspn(z+7, "("), z+7);
       }else if( zFrom ){
         snprintf(zName, sizeof(zName), "read %d: %.22s", i+1, zFrom+5);
+      }else if( strncmp(z, "SELECT ", 7)==0 ){
+        snprintf(zName, sizeof(zName), "read %d: %.22s", i+1, z+7);
       }else{
         snprintf(zName, sizeof(zName), "read %d", i+1);
       }
