@@ -356,6 +356,14 @@ static void cache_fill_step(sqlite3_context *ctx, int argc, sqlite3_value **argv
     return;
   }
   if( f->bBad ) return;
+  if( sqlite3_value_type(argv[1])!=SQLITE_INTEGER
+   || sqlite3_value_type(argv[2])!=SQLITE_INTEGER ){
+    /* A key that is not an integer: a range scan would convert it (5.5 to
+    ** 5), a seek would not match it. The block is left to the seeks, which
+    ** report a neighbour that is not an integer. */
+    f->bBad = 1;
+    return;
+  }
   if( f->pAll ){
     fill_all_push(f, sqlite3_value_int64(argv[1]), sqlite3_value_int64(argv[2]));
   }else{

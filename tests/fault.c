@@ -371,7 +371,9 @@ static int scenario_run(Scenario *s, long iFault, int bPersist){
 
   /* The connection and the database after it. */
   if( !sqlite3_get_autocommit(db) ){
-    if( r.rc==SQLITE_NOMEM ){
+    if( strncmp(s->zSql, "BEGIN;", 6)==0 && r.rc ){
+      /* The user's own transaction, stopped by the failure: theirs to end. */
+    }else if( r.rc==SQLITE_NOMEM ){
       /* SQLite's rule after SQLITE_NOMEM: the transaction may or may not
       ** have been rolled back, the application issues ROLLBACK. Counted:
       ** a writer should not need it (see the summary line). */
@@ -653,8 +655,18 @@ static sqlite3 *make_chain(void){
   return db;
 }
 
+/* Room for the scenarios main() lists; one more is a failure of the test
+** itself, not a write past the table. */
+#define MAX_SCENARIOS 160
+#define NEXT_SCENARIO(n) do{ \
+  if( ++(n)>=MAX_SCENARIOS ){ \
+    fprintf(stderr, "fault.c: more than %d scenarios: raise MAX_SCENARIOS\n", \
+            MAX_SCENARIOS-1); \
+    exit(1); \
+  } }while(0)
+
 int main(int argc, char **argv){
-  static Scenario aS[64];
+  static Scenario aS[MAX_SCENARIOS];
   int nS = 0, i;
   sqlite3 *pGraph, *pChain, *pV1;
   sqlite3 **apWrite;
@@ -714,17 +726,28 @@ int main(int argc, char **argv){
       aS[nS].pTmpl = i ? apWrite[i] : 0;
       aS[nS].zSql = azWrite[i];
       aS[nS].bWrite = 1;
-      nS++;
+      NEXT_SCENARIO(nS);
     }
     sqlite3_close(db);
   }
+  /* (1b) writers inside the user's transaction: their savepoint path */
+  aS[nS].zName = "write: inside BEGIN ... COMMIT";
+  aS[nS].pTmpl = apWrite[nWrite-1];
+  aS[nS].zSql = "BEGIN; SELECT run_start('tx1', NULL, "
+                "'{\"started_at\":\"2026-01-01T00:00:00Z\"}');"
+                "SELECT log_artifact('tx1', 'txa', 'dataset', "
+                "'[{\"path\":\"a\",\"digest\":\"1\"}]', '[\"best\"]', "
+                "'{\"created_at\":\"2026-01-01T00:00:00Z\"}');"
+                "SELECT artifact_alias('txa:v0', 'prod'); COMMIT;";
+  aS[nS].bWrite = 1;
+  NEXT_SCENARIO(nS);
   /* (2) reads of a small graph */
   pGraph = open_db();
   must(pGraph, zGraph, 0);
   for(i=0; i<(int)(sizeof(azRead)/sizeof(azRead[0])); i++){
     aS[nS].pTmpl = pGraph;
     aS[nS].zSql = azRead[i];
-    nS++;
+    NEXT_SCENARIO(nS);
   }
   /* (3) a version 1 database: read as it is, migrated by its first write */
   pV1 = open_copy(pGraph);
@@ -734,25 +757,25 @@ int main(int argc, char **argv){
   aS[nS].zSql = "SELECT ref, state FROM lineage_downstream('p/raw:v0', NULL, "
                 "'{\"as_of\":\"2026-01-01T00:00:00Z\"}');"
                 "SELECT lineage_resolve('p/raw:gold'), count(*) FROM lineage_edges;";
-  nS++;
+  NEXT_SCENARIO(nS);
   aS[nS].zName = "migration: the first write";
   aS[nS].pTmpl = pV1;
   aS[nS].zSql = "SELECT use_artifact('p/eval', 'raw:gold')";
   aS[nS].bWrite = 1;
-  nS++;
+  NEXT_SCENARIO(nS);
   /* (4) the adjacency cache */
   pChain = make_chain();
   aS[nS].zName = "cache: loads during walks";
   aS[nS].pTmpl = pChain;
   aS[nS].zSql = zChainWalks;
-  nS++;
+  NEXT_SCENARIO(nS);
   /* a write with the cache loaded (a cycle: c5 uses a later version) */
   aS[nS].zName = "cache: a write when loaded";
   aS[nS].pTmpl = pChain;
   aS[nS].zPre = zChainWalks;
   aS[nS].zSql = "SELECT use_artifact('c5', 'ch:v100')";
   aS[nS].bWrite = 1;
-  nS++;
+  NEXT_SCENARIO(nS);
   /* walks after the data changed under a loaded cache */
   aS[nS].zName = "cache: walks after a write";
   aS[nS].pTmpl = pChain;
@@ -765,7 +788,7 @@ int main(int argc, char **argv){
   aS[nS].zSql = "SELECT count(*), max(depth) FROM lineage_downstream('base:v0');"
                 "SELECT group_concat(ref, ' ') FROM lineage_upstream('late');"
                 "SELECT count(*), max(depth) FROM lineage_downstream('ch:v2');";
-  nS++;
+  NEXT_SCENARIO(nS);
 
   /* (4) replicated mode: the switch, a writer refused outside a
   ** transaction, one inside it, a retry (vision/train logs model:v0's
@@ -794,7 +817,7 @@ int main(int argc, char **argv){
       aS[nS].zSql = aRep[i].zSql ? aRep[i].zSql : azRepSql[i];
       aS[nS].bWrite = aRep[i].bWrite;
       aS[nS].bInTxn = aRep[i].bInTxn;
-      nS++;
+      NEXT_SCENARIO(nS);
     }
   }
 
