@@ -65,7 +65,8 @@ def local_tables(path):
 
 
 def without_edge_times(tables):
-    return tables[:-1] + [[(s, d) for s, d, _t in tables[-1]]]
+    # lineage_edge: src, dst, created_at, then the rest (requested)
+    return tables[:-1] + [[(r[0], r[1]) + tuple(r[3:]) for r in tables[-1]]]
 
 
 shell = shutil.which("sqlite3")
