@@ -594,6 +594,8 @@ long long bench_compare_tables(sqlite3 *db, const char *zOther){
     {"lineage_alias", "project, name, alias, node_id"},
     {"lineage_file", "node_id, path, digest, size, ref_uri"},
     {"lineage_edge", "src, dst"},
+    {"lineage_adj", "block_key, data"},
+    {"lineage_adj_dirty", "node_key"},
   };
   long long nDiff = 0;
   size_t i;

@@ -783,8 +783,9 @@ static void make_db(Extra *x, int shape, long long size, int bFunc){
     db_path(zBulk, sizeof(zBulk), shape, size, "-bulk");
     unlink(zBulk);
     {
-      sqlite3 *db2 = open_db(zBulk, 0);
+      sqlite3 *db2 = open_db(zBulk, 1);
       if( bench_generate(db2, shape, size, 1, &x->genBulk) ) exit(2);
+      exec(db2, "SELECT lineage_rebuild()");
       sqlite3_close(db2);
     }
     {
@@ -818,9 +819,11 @@ static void make_db(Extra *x, int shape, long long size, int bFunc){
       x->bFuncMem = 1;
     }
   }else{
-    db = open_db(zPath, 0);
+    db = open_db(zPath, 1);
     fprintf(stderr, "generating %s in bulk...\n", zPath);
     if( bench_generate(db, shape, size, 1, &x->genBulk) ) exit(2);
+    /* Plain INSERTs leave the packed blocks to the next write: pack them. */
+    exec(db, "SELECT lineage_rebuild()");
   }
   ensure_bench_edge(db);
   sqlite3_close(db);

@@ -49,6 +49,8 @@ static const struct {
   { "lineage_version",  0, 0, 0, PURE,   fn_version },
   { "lineage_fingerprint", 1, 1, 1, READER, lineage_fn_fingerprint },
   { "lineage_resolve",  1, 1, 2, READER, lineage_fn_resolve },
+  { "lineage_rebuild",  0, 0, 0, WRITER, lineage_fn_rebuild },
+  { "lineage_check",    0, 0, 0, READER, lineage_fn_check },
 };
 
 /* The modules; pAux is the connection's state for that direction. */
@@ -128,13 +130,6 @@ int sqlite3_lineage_init(sqlite3 *db, char **pzErrMsg,
     if( rc!=SQLITE_OK && pzErrMsg ){
       *pzErrMsg = sqlite3_mprintf("lineage: cannot register function "
                                   "lineage_cache: %s", sqlite3_errmsg(db));
-    }
-  }
-  if( rc==SQLITE_OK ){
-    rc = lineage_register_cache_fill(db);
-    if( rc!=SQLITE_OK && pzErrMsg ){
-      *pzErrMsg = sqlite3_mprintf("lineage: cannot register function "
-                                  "lineage_cache_fill: %s", sqlite3_errmsg(db));
     }
   }
   for(i=0; rc==SQLITE_OK && i<sizeof(aModule)/sizeof(aModule[0]); i++){
