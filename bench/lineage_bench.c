@@ -706,6 +706,7 @@ typedef struct Extra {       /* per database */
   Meas anaFloor; long long anaFloorRows;
   int bGen; GenStats genFunc, genBulk; int bFunc;
   GenStats genFuncMem; int bFuncMem;  /* functions, temp_store=MEMORY */
+  long long adjBytes, edgeBytes;      /* pages of the blocks, of the edges */
 } Extra;
 static Extra *g_aExtra; static int g_nExtra;
 
@@ -858,6 +859,10 @@ static void bench_db(int shape, long long size, int bFunc){
   x->nNode = nNode;
   x->nEdge = int_query(db, "SELECT count(*) FROM lineage_edge");
   fprintf(stderr, "benchmarking %s (%lld nodes, %lld edges)\n", zPath, nNode, x->nEdge);
+  x->adjBytes = int_query(db, "SELECT coalesce(sum(pgsize), 0) FROM dbstat "
+                              "WHERE name = 'lineage_adj'");
+  x->edgeBytes = int_query(db, "SELECT coalesce(sum(pgsize), 0) FROM dbstat "
+                               "WHERE name IN ('lineage_edge', 'lineage_edge_dst')");
 
   /* Full scans, and the CSR (the floor and the truth). */
   {
@@ -1152,6 +1157,21 @@ static void report_size(long long size){
   }
 }
 
+static void report_storage(long long size){
+  int i;
+  out("\n#### Storage\n\n*blocks*: the pages of `lineage_adj` (both directions); "
+      "*edges*: the pages of `lineage_edge` and its `(dst, src)` index (dbstat).\n\n");
+  out("| shape | nodes | edges | blocks KiB | edges KiB | blocks/edges |\n");
+  out("|---|--:|--:|--:|--:|--:|\n");
+  for(i=0; i<g_nExtra; i++){
+    Extra *x = &g_aExtra[i];
+    if( x->size!=size ) continue;
+    out("| %s | %lld | %lld | %lld | %lld | %.0f%% |\n", bench_shape_name[x->shape],
+        x->nNode, x->nEdge, x->adjBytes/1024, x->edgeBytes/1024,
+        x->edgeBytes ? 100.0*(double)x->adjBytes/(double)x->edgeBytes : 0.0);
+  }
+}
+
 static void report_writes(void){
   int i, bAny = 0;
   for(i=0; i<g_nExtra; i++) if( g_aExtra[i].bGen && g_aExtra[i].bFunc ) bAny = 1;
@@ -1401,7 +1421,10 @@ int main(int argc, char **argv){
     }
     sqlite3_close(db);
   }
-  for(s=0; s<O.nSize; s++) report_size(O.aSize[s]);
+  for(s=0; s<O.nSize; s++){
+    report_size(O.aSize[s]);
+    report_storage(O.aSize[s]);
+  }
   report_writes();
   report_targets();
   if( g_md ) fclose(g_md);
