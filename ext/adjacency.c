@@ -200,9 +200,11 @@ static const char *const azRange[2] = {
   "SELECT dst, src FROM main.lineage_edge WHERE dst>=?1 AND dst<?2",
   "SELECT src, dst FROM main.lineage_edge WHERE src>=?1 AND src<?2",
 };
+/* A dirty node's list, up to one past what a slot packs (a hub used by
+** every run is not read whole on each new use). */
 static const char *const azSeek[2] = {
-  "SELECT src FROM main.lineage_edge WHERE dst=?1",
-  "SELECT dst FROM main.lineage_edge WHERE src=?1",
+  "SELECT src FROM main.lineage_edge WHERE dst=?1 LIMIT ?2",
+  "SELECT dst FROM main.lineage_edge WHERE src=?1 LIMIT ?2",
 };
 
 /* Pack block b of direction dir from lineage_edge into o (one range scan
@@ -283,19 +285,20 @@ static void fold_block(Lx *x, int dir, sqlite3_int64 b,
                        const sqlite3_int64 *aKey, int n, BlockOut *o, Buf *pOld){
   sqlite3_int64 lo = b*LINEAGE_ADJ_BLOCK;
   unsigned int i;
-  int j = 0;
+  int j = 0, bAny;
   read_block(x, dir, b, pOld);
   if( x->rc ) return;
   if( pOld->n>0 && !lineage_adj_valid(pOld->a, pOld->n) ){
     /* Not a block this code wrote: pack it whole. */
-    int bAny = pack_block(x, dir, b, o);
+    bAny = pack_block(x, dir, b, o);
     store_block(x, dir, b, o, bAny);
     return;
   }
   out_start(o);
   for(i=0; i<LINEAGE_ADJ_BLOCK && x->rc==SQLITE_OK; i++){
     if( j<n && (aKey[j]>>1)==lo+i ){
-      sqlite3_stmt *p = lx_prepare(x, azSeek[dir], "i", lo+i);
+      sqlite3_stmt *p = lx_prepare(x, azSeek[dir], "ii", lo+i,
+                                   (sqlite3_int64)ADJ_LONG_LIST+1);
       o->nList = 0;
       while( p && lx_step(x, p)==SQLITE_ROW ){
         out_list_add(o, sqlite3_column_int64(p, 0));
@@ -315,7 +318,12 @@ static void fold_block(Lx *x, int dir, sqlite3_int64 b,
     }
   }
   if( (o->bOom || o->buf.bOom) && x->rc==SQLITE_OK ) x->rc = SQLITE_NOMEM;
-  store_block(x, dir, b, o, out_finish(o));
+  bAny = out_finish(o);
+  /* Unchanged (a hub's list stays too long to pack): nothing to write. */
+  if( x->rc==SQLITE_OK
+   && (bAny ? pOld->n==o->buf.n && memcmp(o->buf.a, pOld->a, (size_t)pOld->n)==0
+            : pOld->n==0) ) return;
+  store_block(x, dir, b, o, bAny);
 }
 
 /* Fold the dirty set into the packed blocks (below nPacked), then empty it. */

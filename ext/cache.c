@@ -44,7 +44,7 @@ typedef struct Snap {
   int nDirty;
   sqlite3_int64 nBlock;
   unsigned char **apBlock;    /* nBlock: the BLOB, or NULL */
-  int *anByte;                /* its size; 0: no row (no neighbours) */
+  int *anByte;                /* its size, or BLOCK_UNREAD/_UNUSABLE */
   sqlite3_int64 nByte;        /* bytes of blocks held */
 } Snap;
 
@@ -62,7 +62,7 @@ struct LineageAdjReader {
   sqlite3_blob *pBlob;        /* on the last block read */
   unsigned char *aBuf;        /* a block not kept (over the limit) */
   sqlite3_int64 iBuf;         /* its number, -1: none */
-  int nBuf, nBufAlloc;
+  int nBufAlloc;
 };
 
 LineageCache *lineage_cache_new(LineageConn *conn, sqlite3 *db){
@@ -240,24 +240,16 @@ static int is_dirty(const Snap *p, sqlite3_int64 id){
   return lo<p->nDirty && p->aDirty[lo]==id;
 }
 
-/* Block b's BLOB, read from the database if need be; NULL with *pn 0: no
-** row (no neighbours); NULL with *pn -1: seek its nodes. */
-static const unsigned char *reader_block(LineageAdjReader *r, sqlite3_int64 b,
-                                         int *pn){
+/* Block b's BLOB (checked), read from the database if need be; NULL:
+** seek its nodes. */
+static const unsigned char *reader_block(LineageAdjReader *r, sqlite3_int64 b){
   Snap *p = r->p;
   LineageCache *c = r->c;
   sqlite3_int64 key = b*2 + p->dir;
   unsigned char *a;
   int n, rc = SQLITE_ERROR;
-  if( p->anByte[b]!=BLOCK_UNREAD ){
-    *pn = p->anByte[b];
-    return p->apBlock[b];
-  }
-  if( r->iBuf==b ){
-    *pn = r->nBuf;
-    return r->aBuf;
-  }
-  *pn = BLOCK_UNUSABLE;
+  if( p->anByte[b]!=BLOCK_UNREAD ) return p->apBlock[b];
+  if( r->iBuf==b ) return r->aBuf;
   if( r->pBlob ){
     rc = sqlite3_blob_reopen(r->pBlob, key);
     if( rc ){
@@ -271,8 +263,9 @@ static const unsigned char *reader_block(LineageAdjReader *r, sqlite3_int64 b,
     if( rc ){
       if( r->pBlob ) sqlite3_blob_close(r->pBlob);
       r->pBlob = 0;
-      /* No such row: a block without neighbours. */
-      if( rc==SQLITE_ERROR ) *pn = p->anByte[b] = 0;
+      /* No such row (a block without neighbours, rare), or no table: its
+      ** nodes are sought, which is right either way. */
+      if( rc==SQLITE_ERROR ) p->anByte[b] = BLOCK_UNUSABLE;
       return 0;
     }
   }
@@ -301,10 +294,8 @@ static const unsigned char *reader_block(LineageAdjReader *r, sqlite3_int64 b,
     sqlite3_free(a);
     return 0;
   }
-  *pn = n;
   if( a==0 ){
     r->iBuf = b;
-    r->nBuf = n;
     return r->aBuf;
   }
   p->apBlock[b] = a;
@@ -316,15 +307,10 @@ static const unsigned char *reader_block(LineageAdjReader *r, sqlite3_int64 b,
 int lineage_adj_slot(LineageAdjReader *r, sqlite3_int64 id, LineageSlot *s){
   const Snap *p = r->p;
   const unsigned char *a;
-  int n;
   if( id<0 || id>=p->nPacked ) return 0;
   if( p->nDirty && is_dirty(p, id) ) return 0;
-  a = reader_block(r, id/LINEAGE_ADJ_BLOCK, &n);
-  if( a==0 ){
-    if( n!=0 ) return 0;
-    s->p = s->pEnd = 0;            /* no row: no neighbours */
-    return 1;
-  }
+  a = reader_block(r, id/LINEAGE_ADJ_BLOCK);
+  if( a==0 ) return 0;
   return lineage_adj_slot_of(a, (unsigned int)(id % LINEAGE_ADJ_BLOCK), s);
 }
 

@@ -187,8 +187,8 @@ static int walker_visit(LineageWalker *w, sqlite3_int64 id,
 static const char *const azNeighborSql[3] = {
   "SELECT src FROM main.lineage_edge WHERE dst=?1",  /* upstream */
   "SELECT dst FROM main.lineage_edge WHERE src=?1",  /* downstream */
-  "SELECT dst FROM main.lineage_edge WHERE src=?1 "  /* both ways */
-  "UNION ALL SELECT src FROM main.lineage_edge WHERE dst=?1",
+  ("SELECT dst FROM main.lineage_edge WHERE src=?1 " /* both ways */
+   "UNION ALL SELECT src FROM main.lineage_edge WHERE dst=?1"),
 };
 
 int lineage_walker_open(LineageWalker *w, sqlite3 *db, LineageConn *conn,
