@@ -375,7 +375,7 @@ static sqlite3_int64 pack_tail(Lx *x, sqlite3_int64 nFrom, BlockOut *o){
   sqlite3_int64 maxId = lx_int(x, -1, "SELECT max(node_id) FROM main.lineage_node", 0);
   sqlite3_int64 nEnd = maxId<0 ? 0 : (maxId+1)/LINEAGE_ADJ_BLOCK, b = nFrom;
   int dir;
-  while( x->rc==SQLITE_OK && (b = next_block(x, b, nEnd))<nEnd ){
+  while( x->rc==SQLITE_OK && b<nEnd && (b = next_block(x, b, nEnd))<nEnd ){
     for(dir=0; dir<2 && x->rc==SQLITE_OK; dir++){
       int bAny = pack_block(x, dir, b, o);
       store_block(x, dir, b, o, bAny);
@@ -387,6 +387,7 @@ static sqlite3_int64 pack_tail(Lx *x, sqlite3_int64 nFrom, BlockOut *o){
 
 void lineage_adj_sync(Lx *x){
   sqlite3_int64 nPacked, nNew;
+  int bAll;
   BlockOut o;
   Buf old;
   if( x->rc || !x->bSchema ) return;
@@ -394,7 +395,8 @@ void lineage_adj_sync(Lx *x){
   memset(&old, 0, sizeof(old));
   nPacked = lx_int(x, -1, "SELECT coalesce(value, -1) FROM main.lineage_meta "
                           "WHERE key='adj_blocks'", 0);
-  if( nPacked<0 ){
+  bAll = nPacked<0;
+  if( bAll ){
     lx_exec(x, "DELETE FROM main.lineage_adj", 0);
     lx_exec(x, "DELETE FROM main.lineage_adj_dirty", 0);
     nPacked = 0;
@@ -402,8 +404,7 @@ void lineage_adj_sync(Lx *x){
     fold_dirty(x, nPacked, &o, &old);
   }
   nNew = pack_tail(x, nPacked, &o);
-  if( nNew!=nPacked || lx_int(x, 1, "SELECT value IS NULL FROM main.lineage_meta "
-                                     "WHERE key='adj_blocks'", 0) ){
+  if( nNew!=nPacked || bAll ){
     lx_exec(x, "INSERT OR REPLACE INTO main.lineage_meta(key, value) "
                "VALUES ('adj_blocks', ?1)", "i", nNew);
   }
