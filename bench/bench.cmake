@@ -8,14 +8,16 @@
 # docs/performance.png; ctest runs it at 10k nodes in --check mode.
 # ext/md5.c is compiled in (as part of an application: SQLITE_CORE) for the
 # digests the bulk path writes.
-add_executable(lineage_bench bench/lineage_bench.c bench/generate.c ext/md5.c)
-add_dependencies(lineage_bench lineage_schema_h)
-target_include_directories(lineage_bench PRIVATE bench ext
-                           "${CMAKE_BINARY_DIR}/generated" ${SQLite3_INCLUDE_DIRS})
-target_compile_definitions(lineage_bench PRIVATE SQLITE_CORE
-  BENCH_DEFAULT_EXT="$<TARGET_FILE:lineage>" LINEAGE_VERSION="${LINEAGE_VERSION}")
-target_link_libraries(lineage_bench ${SQLite3_LIBRARIES} m)
-add_dependencies(lineage_bench lineage)
+function(lineage_bench_program name main)
+  add_executable(${name} ${main} bench/generate.c ext/md5.c)
+  add_dependencies(${name} lineage_schema_h lineage)
+  target_include_directories(${name} PRIVATE bench ext
+                             "${CMAKE_BINARY_DIR}/generated" ${SQLite3_INCLUDE_DIRS})
+  target_compile_definitions(${name} PRIVATE SQLITE_CORE
+    BENCH_DEFAULT_EXT="$<TARGET_FILE:lineage>" LINEAGE_VERSION="${LINEAGE_VERSION}")
+  target_link_libraries(${name} ${SQLite3_LIBRARIES} m)
+endfunction()
+lineage_bench_program(lineage_bench bench/lineage_bench.c)
 
 # The smoke test: every method must agree on the 10k graphs (written through
 # the functions and compared with the bulk path); no timing is asserted.
@@ -25,13 +27,22 @@ add_test(NAME bench_smoke
                  --ext "$<TARGET_FILE:lineage>")
 set_tests_properties(bench_smoke PROPERTIES TIMEOUT 120)
 
+# The pictures' benchmark (bench/pictures_bench.c): edge crossings of the
+# layout against Graphviz dot, and each format's cost on the 10k graphs.
+# bench/run.sh runs it when dot is installed.
+lineage_bench_program(lineage_bench_pictures bench/pictures_bench.c)
+# Its smoke test: the crossings at 100 and 300 nodes, at most twice dot's
+# (a property of the layout, not a timing); skipped without Graphviz.
+find_program(DOT_PROGRAM dot)
+if(DOT_PROGRAM)
+  add_test(NAME bench_pictures_smoke
+           COMMAND lineage_bench_pictures --sizes 100,300 --func-size 0
+                   --dir "${CMAKE_BINARY_DIR}/bench-smoke"
+                   --ext "$<TARGET_FILE:lineage>")
+  set_tests_properties(bench_pictures_smoke PROPERTIES TIMEOUT 120)
+endif()
+
 # questions_bench: the multi-start walk and lineage_stale against the CTEs a
 # user would write (bench/questions_bench.c); run by hand:
 #   build/questions_bench --sizes 10k,100k --dir build/bench
-add_executable(questions_bench bench/questions_bench.c bench/generate.c ext/md5.c)
-add_dependencies(questions_bench lineage_schema_h lineage)
-target_include_directories(questions_bench PRIVATE bench ext
-                           "${CMAKE_BINARY_DIR}/generated" ${SQLite3_INCLUDE_DIRS})
-target_compile_definitions(questions_bench PRIVATE SQLITE_CORE
-  BENCH_DEFAULT_EXT="$<TARGET_FILE:lineage>" LINEAGE_VERSION="${LINEAGE_VERSION}")
-target_link_libraries(questions_bench ${SQLite3_LIBRARIES} m)
+lineage_bench_program(questions_bench bench/questions_bench.c)

@@ -59,7 +59,7 @@ double bench_now(void){
 /* ---- the generator ------------------------------------------------------ */
 
 typedef struct Art {
-  char zName[40];
+  char zName[48];            /* as long as the names art_new is given */
   const char *zType;
   long long nVer;
   long long best;            /* version index holding alias best, or -1 */
@@ -360,12 +360,12 @@ static void diamond_gens(Gen *g, const char *zTag, long long nGen,
                          long long iDataArt, long long iModelArt,
                          long long iTok){
   long long gen, r, aModel[64];
-  char zId[64];
+  char zId[96];              /* a tag (at most 24 characters) and two numbers */
   for(gen=0; gen<nGen && !done(g); gen++){
     long long nRun = rnd_range(g, rLo, rHi), nMade = 0;
     for(r=0; r<nRun && !done(g); r++){
       char zCfg[64];
-      snprintf(zId, sizeof(zId), "%s-g%lld-r%lld", zTag, gen, r);
+      snprintf(zId, sizeof(zId), "%.24s-g%lld-r%lld", zTag, gen, r);
       snprintf(zCfg, sizeof(zCfg), "{\"gen\":%lld,\"seed\":%lld}", gen, r);
       run_begin(g, zId, "train", zCfg);
       use_ver(g, *piData, "latest");
@@ -375,14 +375,14 @@ static void diamond_gens(Gen *g, const char *zTag, long long nGen,
       run_end(g);
     }
     if( done(g) || nMade==0 ) break;
-    snprintf(zId, sizeof(zId), "%s-g%lld-eval", zTag, gen);
+    snprintf(zId, sizeof(zId), "%.24s-g%lld-eval", zTag, gen);
     run_begin(g, zId, "eval", 0);
     for(r=0; r<nMade; r++) use_ver(g, aModel[r], 0);
     run_end(g);
     alias_best(g, aModel[rnd_range(g, 0, nMade-1)]);
     if( done(g) ) break;
     /* The next dataset: the last one relabelled by the best model. */
-    snprintf(zId, sizeof(zId), "%s-g%lld-relabel", zTag, gen);
+    snprintf(zId, sizeof(zId), "%.24s-g%lld-relabel", zTag, gen);
     run_begin(g, zId, "preprocess", 0);
     use_ver(g, *piData, 0);
     use_ver(g, g->aArt[iModelArt].best, "best");

@@ -107,10 +107,13 @@ static int parse_sizes(const char *z, long long *a, int nMax){
   return n;
 }
 
+/* Room for any long long in size_name(): "-9223372036854775808" and a NUL. */
+#define SIZE_NAME_LEN 24
+
 static const char *size_name(long long n, char *zBuf){
-  if( n>=1000000 && n%1000000==0 ) sprintf(zBuf, "%lldM", n/1000000);
-  else if( n>=1000 && n%1000==0 ) sprintf(zBuf, "%lldk", n/1000);
-  else sprintf(zBuf, "%lld", n);
+  if( n>=1000000 && n%1000000==0 ) snprintf(zBuf, SIZE_NAME_LEN, "%lldM", n/1000000);
+  else if( n>=1000 && n%1000==0 ) snprintf(zBuf, SIZE_NAME_LEN, "%lldk", n/1000);
+  else snprintf(zBuf, SIZE_NAME_LEN, "%lld", n);
   return zBuf;
 }
 
@@ -731,7 +734,7 @@ static void fmt_ratio(char *z, const Meas *num, const Meas *den){
 }
 
 static void dat_line(const Rec *r, int iM, double ms){
-  char zS[16];
+  char zS[SIZE_NAME_LEN];
   if( g_dat ){
     fprintf(g_dat, "%s %s %s %s %lld %.6f\n", size_name(r->size, zS),
             bench_shape_name[r->shape], r->zWalk, azMethod[iM], r->nVisit, ms);
@@ -840,7 +843,7 @@ static long long version_at(sqlite3 *db, const char *zCmp, long long at, int bMa
 }
 
 static void bench_db(int shape, long long size, int bFunc){
-  char zPath[512], zS[16], a[8][24];
+  char zPath[512], zS[SIZE_NAME_LEN], a[8][24];
   sqlite3 *db;
   Csr c;
   Extra *x;
@@ -1074,7 +1077,7 @@ static void bench_db(int shape, long long size, int bFunc){
 /* ---- reports ------------------------------------------------------------ */
 
 static void report_size(long long size){
-  char zS[16], a[16][24];
+  char zS[SIZE_NAME_LEN], a[16][24];
   int i;
   out("\n### %s nodes\n\n", size_name(size, zS));
   out("Walk times in ms (median). *fresh*: the first walk in a new connection; "
@@ -1217,7 +1220,7 @@ static void report_writes(void){
       "rows, i.e. the function's row rate as a share of the INSERTs'.)\n");
 }
 
-/* The targets of issue 3, over the 100k and 1M graphs. */
+/* The goals the walks are measured against, over the 100k and 1M graphs. */
 static void report_targets(void){
   int i, j;
   double minNd = 1e99, minDepthDM = 1e99, minDepthCS = 1e99, maxCsr = 0;
@@ -1226,7 +1229,7 @@ static void report_targets(void){
   int gtDM = 0, gtCS = 0, nNd = 0, nNdMet = 0;
   double maxAna = 0, maxAnaFloor = 0, minLog = 1e99, minLogMem = 1e99;
   int nBig = 0;
-  char zS[16];
+  char zS[SIZE_NAME_LEN];
   for(i=0; i<g_nRec; i++){
     Rec *r = &g_aRec[i];
     double rt;
@@ -1274,7 +1277,7 @@ static void report_targets(void){
       }
     }
   }
-  out("\n### Targets (issue 3)\n\n");
+  out("\n### Goals\n\n");
   if( nBig==0 ){
     out("(The targets are judged on the 100k and 1M graphs; none were run.)\n");
   }

@@ -3,7 +3,8 @@
 # Builds, runs the benchmark (default 10k,100k,1M; databases in build/bench/,
 # reused when present except the 10k ones, written through the functions
 # every run for the write table), and writes docs/performance.md's results
-# section, build/bench/results.dat and docs/performance.png.
+# section, build/bench/results.dat and docs/performance.png; then, when
+# Graphviz is installed, bench/pictures.sh (the "Pictures" section).
 #   bench/run.sh                      # everything
 #   bench/run.sh 10k,100k             # smaller
 #   bench/run.sh 1M --setup-sql "..." # e.g. configure the walker's cache
@@ -31,3 +32,5 @@ fi
   cat build/bench/results.md; } >> build/bench/perf.md.tmp
 mv build/bench/perf.md.tmp $MD
 echo "wrote $MD"
+# The pictures' section (crossings against Graphviz dot, each format's cost).
+if command -v dot >/dev/null; then sh bench/pictures.sh; fi

@@ -271,7 +271,7 @@ static void read_block(Lx *x, int dir, sqlite3_int64 b, Buf *pOut){
 
 /* ---- keeping the blocks current (the writers) --------------------------- */
 
-static int key_cmp(const void *a, const void *b){
+static int dirty_key_cmp(const void *a, const void *b){
   sqlite3_int64 x = *(const sqlite3_int64*)a, y = *(const sqlite3_int64*)b;
   /* by direction, then node id */
   sqlite3_int64 dx = x & 1, dy = y & 1;
@@ -343,7 +343,7 @@ static void fold_dirty(Lx *x, sqlite3_int64 nPacked, BlockOut *o, Buf *pOld){
   }
   lx_finalize(x, p);
   if( nKey>0 && x->rc==SQLITE_OK ){
-    qsort(aKey, (size_t)nKey, sizeof(*aKey), key_cmp);
+    qsort(aKey, (size_t)nKey, sizeof(*aKey), dirty_key_cmp);
     for(i=0; i<nKey && x->rc==SQLITE_OK; i=j){
       int dir = (int)(aKey[i] & 1);
       sqlite3_int64 b = (aKey[i]>>1) / LINEAGE_ADJ_BLOCK;

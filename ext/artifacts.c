@@ -13,7 +13,10 @@
 ** names the newest version that is not deleted; an alias names one version
 ** of an artifact at a time, so setting it moves it. Logging the same digest
 ** as the newest version makes no new version: the aliases are merged onto
-** it and the run is recorded as one more producer.
+** it and the run is recorded as one more producer. In replicated mode
+** (replicated.c) a run that logs a digest it already logged as a live
+** version of the artifact gets that version back and nothing changes: a
+** retry after a lost acknowledgement makes no second version.
 */
 #include "lineage.h"
 #include <string.h>
@@ -160,6 +163,20 @@ static sqlite3_int64 artifact_state(Lx *x, const char *zName,
   return x->rc ? 0 : iSame;
 }
 
+/* In replicated mode: the newest live version of the artifact that run
+** iRun logged with digest zDigest, or 0. Returned as it is, it makes a
+** retry of a call whose acknowledgement was lost change nothing. */
+static sqlite3_int64 logged_before(Lx *x, sqlite3_int64 iRun,
+                                   const char *zName, const char *zProject,
+                                   const char *zDigest){
+  return lx_int(x, 0, "SELECT n.node_id FROM main.lineage_edge e "
+      "JOIN main.lineage_node n ON n.node_id=e.dst "
+      "JOIN main.lineage_version v ON v.node_id=n.node_id "
+      "WHERE e.src=?1 AND n.name=?2 AND n.project=?3 AND n.kind='artifact' "
+      "AND n.state='committed' AND v.digest=?4 ORDER BY n.version DESC "
+      "LIMIT 1", "ittt", iRun, zName, zProject, zDigest);
+}
+
 /* log_artifact(run, name, type [, files [, aliases [, options]]]) */
 void lineage_fn_log_artifact(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   Lx x;
@@ -173,7 +190,7 @@ void lineage_fn_log_artifact(sqlite3_context *ctx, int argc, sqlite3_value **arg
   const char *zProject = LINEAGE_DEFAULT_PROJECT;
   char *zDesc = 0, *zMeta = 0, *zTags = 0, *zCreated = 0;
   char *zRef = 0;
-  sqlite3_int64 iNewest = 0, iNext = 0;
+  sqlite3_int64 iNewest = 0, iNext = 0, iRetry = 0;
   int i;
 
   memset(&run, 0, sizeof(run));
@@ -197,7 +214,12 @@ void lineage_fn_log_artifact(sqlite3_context *ctx, int argc, sqlite3_value **arg
     if( x.rc==SQLITE_OK ) zProject = run.zProject;
   }
   iNewest = artifact_state(&x, zName, zProject, zType, m.zDigest, &iNext);
-  if( iNewest ){
+  if( iNewest==0 && run.id && lineage_replicated(x.conn) ){
+    iRetry = logged_before(&x, run.id, zName, zProject, m.zDigest);
+  }
+  if( iRetry ){
+    lineage_node_load(&x, iRetry, &ver);
+  }else if( iNewest ){
     lineage_node_load(&x, iNewest, &ver);
     if( run.id ){
       lx_exec(&x, "UPDATE main.lineage_version SET logged_by=?1 WHERE node_id=?2 "
@@ -232,8 +254,8 @@ void lineage_fn_log_artifact(sqlite3_context *ctx, int argc, sqlite3_value **arg
       }
     }
   }
-  aliases_apply(&x, &ver, pAliases, zCreated);
-  if( run.id ){
+  if( !iRetry ) aliases_apply(&x, &ver, pAliases, zCreated);
+  if( run.id && !iRetry ){
     lx_exec(&x, "INSERT OR IGNORE INTO main.lineage_edge(src, dst, created_at) "
                 "VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%fZ','now'))", "ii",
             run.id, ver.id);

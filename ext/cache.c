@@ -26,10 +26,8 @@
 #include "lineage.h"
 #include <string.h>
 
-/* Bytes of blocks a connection keeps, both directions: the benchmark's
-** 100k-node graphs take 1.5-2.9 MiB of blocks, so this keeps all of a graph
-** of several million nodes. */
-#define CACHE_DEFAULT_LIMIT  ((sqlite3_int64)128 << 20)
+/* Bytes of blocks a connection keeps, both directions. */
+#define CACHE_DEFAULT_LIMIT  LINEAGE_CACHE_DEFAULT_LIMIT
 
 #define BLOCK_UNREAD   (-2)   /* anByte[]: not read yet */
 #define BLOCK_UNUSABLE (-1)   /*           not a valid block: seek its nodes */

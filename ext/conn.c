@@ -23,6 +23,7 @@ struct LineageConn {
   LineageCache *pCache;         /* the walks' blocks (cache.c) */
   LineageModAux aAux[2];        /* pAux of the modules, one per direction */
   int nVtab;                    /* walk tables connected now */
+  int bReplicated;              /* replicated mode (replicated.c) is on */
   int nStmt;
   struct ConnStmt {
     const char *zSql;           /* the SQL literal: compared by address */
@@ -63,6 +64,9 @@ static void conn_flush(LineageConn *c){
   }
   c->nStmt = 0;
 }
+
+int lineage_conn_replicated(LineageConn *c){ return c->bReplicated; }
+void lineage_conn_set_replicated(LineageConn *c){ c->bReplicated = 1; }
 
 void lineage_conn_vtab(LineageConn *c, int nDelta){
   c->nVtab += nDelta;

@@ -122,7 +122,7 @@ static int diffEof(sqlite3_vtab_cursor *cur){
   return c->iRow>=c->nRow;
 }
 
-static void result_text(sqlite3_context *ctx, const char *z){
+static void diff_text(sqlite3_context *ctx, const char *z){
   if( z ) sqlite3_result_text(ctx, z, -1, SQLITE_TRANSIENT);
 }
 
@@ -133,11 +133,11 @@ static int diffColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i){
     case DIFF_COL_KIND:
       sqlite3_result_text(ctx, r->bRun ? "run" : "artifact", -1, SQLITE_STATIC);
       break;
-    case DIFF_COL_PROJECT:    result_text(ctx, r->zProject); break;
-    case DIFF_COL_NAME:       result_text(ctx, r->zName); break;
-    case DIFF_COL_TYPE:       result_text(ctx, r->zType); break;
-    case DIFF_COL_A_VERSIONS: result_text(ctx, r->zA); break;
-    case DIFF_COL_B_VERSIONS: result_text(ctx, r->zB); break;
+    case DIFF_COL_PROJECT:    diff_text(ctx, r->zProject); break;
+    case DIFF_COL_NAME:       diff_text(ctx, r->zName); break;
+    case DIFF_COL_TYPE:       diff_text(ctx, r->zType); break;
+    case DIFF_COL_A_VERSIONS: diff_text(ctx, r->zA); break;
+    case DIFF_COL_B_VERSIONS: diff_text(ctx, r->zB); break;
     case DIFF_COL_A_COUNT:    sqlite3_result_int(ctx, r->nA); break;
     case DIFF_COL_B_COUNT:    sqlite3_result_int(ctx, r->nB); break;
     case DIFF_COL_STATUS:

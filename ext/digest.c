@@ -263,6 +263,12 @@ static void entry_load(Lx *x, sqlite3_value *pFiles, EntryFields *f,
             f->iKey, zPath);
     return;
   }
+  if( pLocal->bSet && lineage_replicated(x->conn) ){
+    lx_fail(x, "files[%lld] '%s': local_path is not read in replicated mode "
+               "(it would read this node's disk); give its digest", f->iKey,
+            zPath);
+    return;
+  }
   if( pLocal->bSet && !bAllowLocal ){
     lx_fail(x, "files[%lld] '%s': local_path is not allowed here (only "
                "log_artifact reads files); give its digest", f->iKey, zPath);

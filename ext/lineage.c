@@ -13,6 +13,7 @@
 */
 #include "lineage.h"
 SQLITE_EXTENSION_INIT1
+#include "sqlite-lineage.h"
 #include <string.h>
 
 /* lineage_version(): the version from the VERSION file. */
@@ -26,9 +27,7 @@ static void fn_version(sqlite3_context *ctx, int argc, sqlite3_value **argv){
 ** call them. Pure functions are DETERMINISTIC and INNOCUOUS. */
 #define WRITER (SQLITE_UTF8 | SQLITE_DIRECTONLY)
 #define PURE   (SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS)
-/* Readers of the lineage tables: harmless anywhere, but their result
-** follows the data (and lineage_resolve's the clock), so not
-** DETERMINISTIC. */
+/* The pictures only read, but read tables: INNOCUOUS, not DETERMINISTIC. */
 #define READER (SQLITE_UTF8 | SQLITE_INNOCUOUS)
 
 static const struct {
@@ -47,10 +46,16 @@ static const struct {
   { "artifact_delete",  1, 1, 2, WRITER, lineage_fn_artifact_delete },
   { "artifact_digest",  1, 1, 1, PURE,   lineage_fn_artifact_digest },
   { "lineage_version",  0, 0, 0, PURE,   fn_version },
+  { "lineage_debug",    0, 0, 0, PURE,   lineage_fn_debug },
+  { "lineage_dot",      1, 1, 4, READER, lineage_fn_dot },
+  { "lineage_mermaid",  1, 1, 4, READER, lineage_fn_mermaid },
+  { "lineage_json",     1, 1, 4, READER, lineage_fn_json },
+  { "lineage_html",     1, 1, 4, READER, lineage_fn_html },
   { "lineage_fingerprint", 1, 1, 1, READER, lineage_fn_fingerprint },
   { "lineage_resolve",  1, 1, 2, READER, lineage_fn_resolve },
   { "lineage_rebuild",  0, 0, 0, WRITER, lineage_fn_rebuild },
   { "lineage_check",    0, 0, 0, READER, lineage_fn_check },
+  { "lineage_replicated", 0, 0, 1, WRITER, lineage_fn_replicated },
 };
 
 /* The modules; pAux is the connection's state for that direction. */
@@ -82,10 +87,7 @@ static int already_loaded(sqlite3 *db){
   return rc==SQLITE_OK;
 }
 
-#ifdef _WIN32
-__declspec(dllexport)
-#endif
-__attribute__((visibility("default")))
+LINEAGE_EXPORT
 int sqlite3_lineage_init(sqlite3 *db, char **pzErrMsg,
                          const sqlite3_api_routines *pApi){
   size_t i;

@@ -4,7 +4,8 @@
 ** Every .c file includes this header, which pulls in sqlite3ext.h with
 ** SQLITE_EXTENSION_INIT3 (lineage.c alone adds SQLITE_EXTENSION_INIT1), so
 ** one set of sources builds both the loadable extension and, compiled with
-** -DSQLITE_CORE, a static library. Only sqlite3_lineage_init is exported.
+** -DSQLITE_CORE, a static library. Only the entry points are exported:
+** sqlite3_lineage_init and sqlite3_lineage_replicated_init (replicated.c).
 */
 #ifndef LINEAGE_H
 #define LINEAGE_H
@@ -219,6 +220,12 @@ void lineage_latest_refresh(Lx *x, const LineageNode *p, const char *zAt);
 #define LINEAGE_DOWNSTREAM 1   /* src -> dst: what was made from it */
 #define LINEAGE_BOTHWAYS   2   /* either way (a walker only, no blocks) */
 
+/* A new connection's limit on the blocks it keeps between walks
+** (lineage_cache() changes it): the benchmark's 100k-node graphs take
+** 1.5-2.9 MiB of blocks, so this keeps all of a graph of several million
+** nodes. */
+#define LINEAGE_CACHE_DEFAULT_LIMIT ((sqlite3_int64)128 << 20)
+
 /* The pAux of the walk modules: the connection and the direction. */
 typedef struct LineageModAux {
   LineageConn *conn;
@@ -428,6 +435,170 @@ int lineage_walker_start_at(LineageWalker *w, sqlite3 *db, LineageMeta *pIds,
 int lineage_int_arg(sqlite3_value *p, const char *zName, sqlite3_int64 iMin,
                     sqlite3_int64 iDefault, sqlite3_int64 *piOut, char **pzErr);
 
+/* ---- graph.c: the graph around a node (levels and clusters) ----------- */
+
+/* One node of the graph: its level (-depth upstream, +depth downstream, 0
+** the start) and its cluster. */
+typedef struct LineageGraphNode {
+  sqlite3_int64 id;
+  int level;
+  unsigned int seq;          /* discovery order within its walk */
+  int bRun;                  /* kind is 'run' */
+  int cluster;               /* 0: in none */
+  unsigned int clusterSize;
+} LineageGraphNode;
+
+/* The graph around a start: both walks, merged. */
+typedef struct LineageGraph {
+  LineageWalker up, down;
+  LineageMeta meta;          /* reads kinds (and checks an integer start) */
+  int bOpen;
+  LineageGraphNode *aNode;   /* sorted by (level, discovery order) */
+  unsigned int nNode;
+  LineageFilter *pFilter;    /* the walks' options (set by the caller), or 0 */
+} LineageGraph;
+
+/* Which walks lineage_graph_build runs. */
+#define LINEAGE_GRAPH_UP     1
+#define LINEAGE_GRAPH_DOWN   2
+#define LINEAGE_GRAPH_BOTH   3
+/* Nodes of one kind at one level that make a cluster, as W&B's lineage tab. */
+#define LINEAGE_DEFAULT_MIN_SIZE 5
+
+int lineage_graph_open(LineageGraph *g, sqlite3 *db, LineageConn *conn,
+                       char **pzErr);
+/* Walk from startId (dirs: LINEAGE_GRAPH_*; maxDepth -1: no limit) and fill
+** g->aNode; clusters are levels' kinds with at least minSize nodes. */
+int lineage_graph_build(LineageGraph *g, sqlite3_int64 startId, int dirs,
+                        sqlite3_int64 maxDepth, sqlite3_int64 minSize);
+/* Forget the nodes (the walkers stay open). */
+void lineage_graph_reset(LineageGraph *g);
+void lineage_graph_close(LineageGraph *g);
+
+/* ---- layout.c: a layered drawing ---------------------------------------- */
+
+/* One box to place: its rank (level counted from the lowest, 0 ..) and size
+** in; its centre out. Sizes should be even, so centres land on integers. */
+typedef struct LineageLayoutBox {
+  int rank;
+  double w, h;
+  double x, y;
+} LineageLayoutBox;
+
+/* Place nBox boxes: ranks left to right (top to bottom with bTB), the order
+** in each rank chosen to keep the crossings of the nEdge edges (pairs of box
+** indexes in aEdge) low, no two boxes overlapping. Boxes of one rank start
+** in input order. *pWidth, *pHeight: the drawing's size. */
+int lineage_layout(LineageLayoutBox *aBox, int nBox, const int *aEdge,
+                   int nEdge, int bTB, double *pWidth, double *pHeight);
+
+/* ---- picture.c: what the pictures draw ---------------------------------- */
+
+/* The texts read for a node (NULL: SQL NULL). */
+enum {
+  LINEAGE_PIC_REF, LINEAGE_PIC_PROJECT, LINEAGE_PIC_NAME, LINEAGE_PIC_TYPE,
+  LINEAGE_PIC_STATE,
+  LINEAGE_PIC_STARTED_AT, LINEAGE_PIC_DURATION, LINEAGE_PIC_AUTHOR,
+  LINEAGE_PIC_ALIASES, LINEAGE_PIC_CREATED_AT, LINEAGE_PIC_DESCRIPTION,
+  LINEAGE_PIC_LOGGED_BY, LINEAGE_PIC_SIZE,
+  LINEAGE_PIC_NFIELD
+};
+
+typedef struct LineagePicNode {
+  sqlite3_int64 id;
+  int level;
+  int bRun;
+  int bFound;              /* it has a lineage_node row */
+  sqlite3_int64 version;   /* -1 for a run */
+  int cluster;             /* index into aCluster + 1; 0: in none */
+  int iBox;                /* the box that draws it */
+  char *az[LINEAGE_PIC_NFIELD];
+} LineagePicNode;
+
+typedef struct LineagePicCluster {
+  int id;                  /* lineage_clusters' cluster id */
+  int level, bRun;
+  int nMember;             /* members in the picture */
+  int bExpanded;
+  int iBox;                /* its box when folded, else -1 */
+  char *zLabel;            /* "12 versions of model" */
+  double x, y, w, h;       /* the box, or the members' bounding box */
+} LineagePicCluster;
+
+typedef struct LineagePicBox {
+  int iNode;               /* the node it draws, or -1: */
+  int iCluster;            /* the folded cluster it draws */
+  LineageLayoutBox lay;
+} LineagePicBox;
+
+typedef struct LineagePicture {
+  const char *zFunc;       /* the SQL function, for messages */
+  int iStart;              /* index of the start node */
+  const char *zDirection;  /* "up", "down", "both" */
+  int bTB;                 /* rankdir TB */
+  int bTruncated;          /* max_nodes dropped levels */
+  int nHidden;             /* nodes left out by hide */
+  LineagePicNode *aNode;   /* sorted by (level, order in level) */
+  int nNode;
+  int *aEdge;              /* nEdge pairs of node indexes (src, dst) */
+  int nEdge;
+  LineagePicCluster *aCluster;
+  int nCluster;
+  LineagePicBox *aBox;     /* sorted by (level, order in level) */
+  int nBox;
+  int *aBoxEdge;           /* nBoxEdge pairs of box indexes (src, dst) */
+  int nBoxEdge;
+  double width, height;
+} LineagePicture;
+
+/* What each format writes; the SQL functions. */
+void lineage_dot_write(sqlite3_str *pOut, const LineagePicture *p);
+void lineage_mermaid_write(sqlite3_str *pOut, const LineagePicture *p);
+void lineage_json_write(sqlite3_str *pOut, const LineagePicture *p);
+void lineage_html_write(sqlite3_str *pOut, const LineagePicture *p);
+void lineage_fn_dot(sqlite3_context*, int, sqlite3_value**);
+void lineage_fn_mermaid(sqlite3_context*, int, sqlite3_value**);
+void lineage_fn_json(sqlite3_context*, int, sqlite3_value**);
+void lineage_fn_html(sqlite3_context*, int, sqlite3_value**);
+/* Text for a format: each character of z (UTF-8; a byte that does not
+** start a valid sequence is U+FFFD) goes to xChar, which writes it escaped
+** and returns 1, or returns 0 to have it written as it is. */
+typedef int (*LineageEscape)(sqlite3_str *pOut, unsigned int c, int bHtml);
+void lineage_pic_text(sqlite3_str *pOut, const char *z, LineageEscape xChar,
+                      int bHtml);
+/* A box's label, escaped by xChar: a node's two lines (an artifact's type
+** above name:vN; a run's name above its job type) joined by zBreak, or a
+** folded cluster's label. Returns 1 when the box is a run or runs. */
+int lineage_pic_label(sqlite3_str *pOut, const LineagePicture *p, int iBox,
+                      LineageEscape xChar, const char *zBreak);
+/* One line per pair of boxes: "  <id><zArrow><id><zEnd>". */
+void lineage_pic_edges(sqlite3_str *pOut, const LineagePicture *p,
+                       const char *zArrow, const char *zEnd);
+/* A box's id in the drawing: n<node id>, or c<cluster id>. */
+void lineage_pic_box_id(sqlite3_str *pOut, const LineagePicture *p, int iBox);
+
+/* ---- replicated.c: replicated mode (dqlite) ---------------------------- */
+/* How an entry point is exported from the loadable extension. */
+#ifdef _WIN32
+# define LINEAGE_EXPORT __declspec(dllexport)
+#else
+# define LINEAGE_EXPORT __attribute__((visibility("default")))
+#endif
+/* The entry points: the plain one (lineage.c) and the one that also turns
+** replicated mode on for the connection. */
+int sqlite3_lineage_init(sqlite3*, char**, const sqlite3_api_routines*);
+int sqlite3_lineage_replicated_init(sqlite3*, char**,
+                                    const sqlite3_api_routines*);
+/* 1 when connection c (may be NULL) is in replicated mode. */
+int lineage_replicated(LineageConn *c);
+/* In replicated mode, fail x unless an explicit transaction is open: writer
+** zFunc's changes must reach a COMMIT to be replicated. */
+void lineage_replicated_check(Lx *x, const char *zFunc);
+void lineage_fn_replicated(sqlite3_context*, int, sqlite3_value**);
+/* The flag itself, kept in the connection's state (conn.c). */
+int lineage_conn_replicated(LineageConn *c);
+void lineage_conn_set_replicated(LineageConn *c);
+
 /* ---- walk.c, clusters.c, path.c, diff.c, stale.c: virtual tables ------- */
 extern sqlite3_module lineage_walk_module;     /* pAux: LineageModAux* */
 extern sqlite3_module lineage_clusters_module; /* pAux: LineageModAux* */
@@ -458,5 +629,8 @@ int lineage_walker_run(LineageWalker *w);
 /* ---- fingerprint.c, resolve.c: readers (user data: the LineageConn) ------ */
 void lineage_fn_fingerprint(sqlite3_context*, int, sqlite3_value**);
 void lineage_fn_resolve(sqlite3_context*, int, sqlite3_value**);
+
+/* ---- debug.c: what this build is ---------------------------------------- */
+void lineage_fn_debug(sqlite3_context*, int, sqlite3_value**);
 
 #endif /* LINEAGE_H */

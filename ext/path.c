@@ -8,7 +8,8 @@
 **                                      '{"all":true}');  -- every path's nodes
 **
 ** One row per node of one shortest path from `from` to `to`, in order (step
-** 0 is `from`), following the data downstream, or upstream when `to` lies
+** 0 is `from`; depth is step again and parent_id the node before, as in
+** the walks), following the data downstream, or upstream when `to` lies
 ** upstream; when it lies both ways (a cycle) the shorter way is taken,
 ** downstream on a tie. No path: no rows. The options are the walks' (as_of,
 ** stop, prune) plus `undirected` (edges either way) and `all` (every node on
@@ -26,11 +27,16 @@
 #include "lineage.h"
 #include <string.h>
 
+#define SMALLEST_INT64 (((sqlite3_int64)-1) - (sqlite3_int64)0x7fffffffffffffffLL)
+
 /* Columns 0-7 are LINEAGE_NODE_COLUMNS (lineage.h). */
-#define PATH_COL_STEP     8
-#define PATH_COL_FROM     9    /* hidden: the arguments */
-#define PATH_COL_TO      10
-#define PATH_COL_OPTIONS 11
+#define PATH_COL_DEPTH    8    /* = step, as in the walks */
+#define PATH_COL_PARENT   9    /* the node before it */
+#define PATH_COL_STEP    10
+#define PATH_COL_FROM    11    /* hidden: the arguments */
+#define PATH_COL_TO      12
+#define PATH_COL_OPTIONS 13
+#define PATH_NO_PARENT   SMALLEST_INT64
 #define PATH_NARG         3
 #define PATH_NO_ENDS   0x02    /* idxNum: from or to missing, xFilter fails */
 #define PATH_OPTIONS   0x01    /* idxNum: argv[2] is the options */
@@ -44,6 +50,7 @@ typedef struct PathCursor {
   int bOpen;
   sqlite3_int64 *aId;         /* the rows: node ids and their steps */
   unsigned int *aStep;
+  sqlite3_int64 *aParent;     /* PATH_NO_PARENT for from */
   unsigned int nRow, iRow;
   LineageFilter *pFilter;
   sqlite3_value *apArg[PATH_NARG];
@@ -54,7 +61,8 @@ static int pathConnect(sqlite3 *db, void *pAux, int argc,
                        char **pzErr){
   (void)argc; (void)argv; (void)pzErr;
   return lineage_vtab_connect(db, pAux, "CREATE TABLE x(" LINEAGE_NODE_COLUMNS ", "
-      "step INTEGER, \"from\" HIDDEN, \"to\" HIDDEN, options HIDDEN)",
+      "depth INTEGER, parent_id INTEGER, step INTEGER, \"from\" HIDDEN, "
+      "\"to\" HIDDEN, options HIDDEN)",
                               sizeof(PathVtab), ppVtab);
 }
 
@@ -67,6 +75,8 @@ static void pathReset(PathCursor *c){
   int i;
   sqlite3_free(c->aId);
   sqlite3_free(c->aStep);
+  sqlite3_free(c->aParent);
+  c->aParent = 0;
   c->aId = 0;
   c->aStep = 0;
   c->nRow = c->iRow = 0;
@@ -103,7 +113,14 @@ static int pathColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i){
   sqlite3_int64 id = c->aId[c->iRow];
   switch( i ){
     case LINEAGE_COL_NODE_ID: sqlite3_result_int64(ctx, id); break;
-    case PATH_COL_STEP:       sqlite3_result_int64(ctx, c->aStep[c->iRow]); break;
+    case PATH_COL_STEP: case PATH_COL_DEPTH:
+      sqlite3_result_int64(ctx, c->aStep[c->iRow]);
+      break;
+    case PATH_COL_PARENT:
+      if( c->aParent[c->iRow]!=PATH_NO_PARENT ){
+        sqlite3_result_int64(ctx, c->aParent[c->iRow]);
+      }
+      break;
     case PATH_COL_FROM: case PATH_COL_TO: case PATH_COL_OPTIONS:
       if( c->apArg[i-PATH_COL_FROM] ){
         sqlite3_result_value(ctx, c->apArg[i-PATH_COL_FROM]);
@@ -129,7 +146,8 @@ static int pathRowid(sqlite3_vtab_cursor *cur, sqlite_int64 *pRowid){
 static int rows_alloc(PathCursor *c, unsigned int n){
   c->aId = sqlite3_malloc64(sizeof(sqlite3_int64)*((sqlite3_uint64)n+1));
   c->aStep = sqlite3_malloc64(sizeof(unsigned int)*((sqlite3_uint64)n+1));
-  return c->aId && c->aStep ? SQLITE_OK : SQLITE_NOMEM;
+  c->aParent = sqlite3_malloc64(sizeof(sqlite3_int64)*((sqlite3_uint64)n+1));
+  return c->aId && c->aStep && c->aParent ? SQLITE_OK : SQLITE_NOMEM;
 }
 
 /* The queue index of id in w if it was reached (not hidden), else -1;
@@ -177,6 +195,8 @@ static int path_rows(PathCursor *c, const LineageWalker *w, int k){
     c->aStep[i-1] = i-1;
     k = (int)w->aQueue[k].parent - 1;
   }
+  c->aParent[0] = PATH_NO_PARENT;
+  for(i=1; i<n; i++) c->aParent[i] = c->aId[i-1];
   c->nRow = n;
   return SQLITE_OK;
 }
@@ -215,6 +235,9 @@ static int path_common(PathCursor *c, LineageWalker *f, LineageWalker *g){
     if( k<0 ) continue;
     c->aId[c->nRow] = v->id;
     c->aStep[c->nRow] = LINEAGE_VISIT_DEPTH(v);
+    /* Its parent in f's walk is on a path too (it leads to v). */
+    c->aParent[c->nRow] = v->parent ? f->aQueue[v->parent-1].id
+                                    : PATH_NO_PARENT;
     c->nRow++;
   }
   return SQLITE_OK;
@@ -349,6 +372,7 @@ static int pathFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     if( rc==SQLITE_OK ){
       c->aId[0] = from;
       c->aStep[0] = 0;
+      c->aParent[0] = PATH_NO_PARENT;
       c->nRow = 1;
     }
   }else{

@@ -308,6 +308,7 @@ static int writing_statement(sqlite3 *db){
 void lx_begin(Lx *x, const char *zFunc){
   sqlite3_stmt *pOpen;
   int rc;
+  lineage_replicated_check(x, zFunc);
   if( x->rc ) return;
   /* Inside a statement that writes SQLite opens no savepoint (and could not
   ** commit): the SAVEPOINT path reports it below. */

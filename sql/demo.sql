@@ -8,6 +8,9 @@
 --
 --   sqlite3 :memory: -cmd '.load ./build/lineage' < sql/demo.sql
 --
+-- It ends by writing the lineage as pictures into the current directory:
+-- lineage.html (the interactive page), lineage.svg and lineage.png (Graphviz).
+--
 -- Every run id and time is fixed, so the output is the same on every run.
 
 .bail on
@@ -145,3 +148,16 @@ WHERE c.cluster = (SELECT cluster FROM lineage_clusters('mnist:clean')
 .print '== Pulling sweep-lr0.003 out of the cluster: its own lineage'
 SELECT level, kind, ref, type, cluster
 FROM lineage_clusters('sweep-lr0.003');
+
+.print
+.print '== The picture around mnist:clean (lineage_html, lineage_dot)'
+.mode list
+.headers off
+.once lineage.html
+SELECT lineage_html('mnist:clean');
+.once '|dot -Tsvg -o lineage.svg'
+SELECT lineage_dot('mnist:clean');
+.once '|dot -Tpng -Gdpi=110 -o lineage.png'
+SELECT lineage_dot('mnist:clean');
+.print 'Wrote lineage.html (open it in a browser: drag, zoom, click a node),'
+.print 'lineage.svg and lineage.png (drawn by Graphviz dot) in the current directory.'

@@ -312,10 +312,25 @@ typedef struct Scenario {
   const char *zSql;      /* the SQL under test */
   int bOwnName;          /* zName is malloc'd */
   int bWrite;            /* compare the lineage tables before and after */
+  int bInTxn;            /* zSql runs between BEGIN IMMEDIATE and COMMIT (or
+                         ** ROLLBACK on an error): replicated mode's recipe */
   /* filled by the reference run */
   Result ref;
   Str before, after;
 } Scenario;
+
+/* Run the scenario's SQL, inside its own transaction when bInTxn (the
+** transaction's ends run without faults: what is tested is the SQL). */
+static void scenario_sql(Scenario *s, sqlite3 *db, Result *r, long iFault,
+                         int bPersist){
+  if( s->bInTxn ) must(db, "BEGIN IMMEDIATE", 0);
+  if( iFault ) fault_arm(iFault, bPersist);
+  run_sql(db, s->zSql, r);
+  fault_disarm();
+  if( s->bInTxn ){
+    sqlite3_exec(db, r->rc==SQLITE_OK ? "COMMIT" : "ROLLBACK", 0, 0, 0);
+  }
+}
 
 /* The SQL of the scenario with fault iFault (0: none) in mode bPersist.
 ** Returns 1 when a fault was injected (so there may be a next one). */
@@ -330,9 +345,7 @@ static int scenario_run(Scenario *s, long iFault, int bPersist){
   must(db, "SELECT count(*) FROM sqlite_schema", 0);
   if( s->zPre ) must(db, s->zPre, 0);
   if( iFault==0 && s->bWrite ) dump(db, &s->before);
-  if( iFault ) fault_arm(iFault, bPersist);
-  run_sql(db, s->zSql, &r);
-  fault_disarm();
+  scenario_sql(s, db, &r, iFault, bPersist);
   bInjected = gFault.nFail>0;
   if( iFault==0 ){
     s->ref = r;
@@ -398,7 +411,7 @@ static int scenario_run(Scenario *s, long iFault, int bPersist){
   ** what it reads: a writer that succeeded would now be a second call). */
   if( r.rc!=SQLITE_OK ){
     Result again;
-    run_sql(db, s->zSql, &again);
+    scenario_sql(s, db, &again, 0, 0);
     if( again.rc!=s->ref.rc
      || strcmp(str_text(&again.out), str_text(&s->ref.out))!=0 ){
       bad("run again without faults: %s",
@@ -509,6 +522,9 @@ static const char *azWrite[] = {
   "lineage_version() IS NOT NULL",
 };
 
+/* What a host in replicated mode runs first on a connection. */
+static const char zReplicated[] = "SELECT lineage_replicated(1)";
+
 /* A graph for the reads: raw:v0 used by six training runs (a cluster of
 ** runs downstream, one of models after it), an evaluation that uses three
 ** models, a run that uses and logs the same version (a 2-cycle). */
@@ -554,6 +570,12 @@ static const char *azRead[] = {
   "SELECT level, kind, ref, cluster, cluster_size FROM lineage_clusters('p/raw:v0')",
   "SELECT ref, level, cluster FROM lineage_clusters('model:v2', 1, 2)",
   "SELECT * FROM lineage_clusters('p/t3')",
+  /* the pictures: options, layout, every format */
+  "SELECT lineage_json('p/raw:v0', 'both', NULL, "
+  "  '{\"expand\":[2],\"hide\":[3],\"rankdir\":\"TB\",\"max_nodes\":12}')",
+  "SELECT lineage_dot('model:v2', 'up', 2)",
+  "SELECT length(lineage_html('p/t3'))",
+  "SELECT lineage_dot('p/raw:v0', 'both', NULL, '{\"expand\":[1, \"x\"]}')",
   /* errors */
   /* the walks' options, many starts, paths, diffs, staleness, time */
   "SELECT ref, depth FROM lineage_downstream('p/raw:v0', NULL, "
@@ -785,6 +807,37 @@ int main(int argc, char **argv){
                 "SELECT count(*), max(depth) FROM lineage_downstream('ch:v2');";
   nS++;
 
+  /* (4) replicated mode: the switch, a writer refused outside a
+  ** transaction, one inside it, a retry (vision/train logs model:v0's
+  ** digest again after v1: v0 comes back) and a local_path refused */
+  {
+    static const struct {
+      const char *zName, *zPre, *zSql;
+      int bWrite, bInTxn;
+    } aRep[] = {
+      { "replicated: the switch", 0, "SELECT lineage_replicated(), "
+        "lineage_replicated(1), lineage_replicated()", 0, 0 },
+      { "replicated: outside a transaction", zReplicated, 0, 1, 0 },
+      { "replicated: log_artifact", zReplicated, 0, 1, 1 },
+      { "replicated: a retry", zReplicated, 0, 1, 1 },
+      { "replicated: local_path", zReplicated,
+        "SELECT log_artifact('vision/train', 'disk', 'dataset', "
+        "'[{\"path\":\"a\",\"local_path\":\"/etc/hostname\"}]')", 1, 1 },
+    };
+    /* the writers they run: loose's log (write 9), and model's digest
+    ** 'abc' again (write 7) after v1: the retry gives v0 back */
+    const char *azRepSql[] = { 0, azWrite[8], azWrite[8], azWrite[6], 0 };
+    for(i=0; i<(int)(sizeof(aRep)/sizeof(aRep[0])); i++){
+      aS[nS].zName = aRep[i].zName;
+      aS[nS].pTmpl = apWrite[8];
+      aS[nS].zPre = aRep[i].zPre;
+      aS[nS].zSql = aRep[i].zSql ? aRep[i].zSql : azRepSql[i];
+      aS[nS].bWrite = aRep[i].bWrite;
+      aS[nS].bInTxn = aRep[i].bInTxn;
+      nS++;
+    }
+  }
+
   for(i=0; i<nS; i++){
     char zName[64];
     const char *zOnly = getenv("LINEAGE_FAULT_ONLY");
@@ -796,6 +849,8 @@ int main(int argc, char **argv){
                  (int)strcspn(z+7, "("), z+7);
       }else if( zFrom ){
         snprintf(zName, sizeof(zName), "read %d: %.22s", i+1, zFrom+5);
+      }else if( strncmp(z, "SELECT ", 7)==0 ){
+        snprintf(zName, sizeof(zName), "read %d: %.22s", i+1, z+7);
       }else{
         snprintf(zName, sizeof(zName), "read %d", i+1);
       }

@@ -10,6 +10,11 @@
 
 proc rnd {n} { expr {int(rand()*$n)} }
 
+# How many random graphs each test builds: 200, or 40 under valgrind
+# (LINEAGE_VALGRIND, set by tests.cmake), where every walk costs some 50
+# times more and the point is memory errors, not more graphs.
+set ::nGraphs [expr {[info exists ::env(LINEAGE_VALGRIND)] ? 40 : 200}]
+
 proc random_graph {g} {
   reset_db
   db eval {PRAGMA synchronous = OFF; PRAGMA journal_mode = MEMORY}

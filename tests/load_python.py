@@ -6,25 +6,13 @@ Prints "N passed, N failed"; exits 1 on a failure.
 """
 import os
 import sqlite3
-import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EXT = os.environ.get("LINEAGE_EXT", os.path.join(HERE, "..", "build", "lineage"))
 TMP = os.environ.get("LINEAGE_TMP", os.path.join(HERE, "..", "build", "testdb"))
 os.makedirs(TMP, exist_ok=True)
 
-passed = failed = 0
-
-
-def check(name, got, expected):
-    global passed, failed
-    if got == expected:
-        passed += 1
-    else:
-        failed += 1
-        print(f"! {name} expected: {expected!r}")
-        print(f"! {name} got:      {got!r}")
-
+from pycheck import check, finish  # noqa: E402
 
 path = os.path.join(TMP, "load_python-test.db")
 for suffix in ("", "-journal", "-wal", "-shm"):
@@ -87,5 +75,4 @@ db.close()
 for suffix in ("", "-journal", "-wal", "-shm"):
     if os.path.exists(path + suffix):
         os.remove(path + suffix)
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish()

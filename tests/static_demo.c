@@ -3,13 +3,13 @@
 **
 ** Registers the extension with sqlite3_auto_extension, so every connection
 ** the program opens has it, then records a small lineage in memory and walks
-** it. Prints the walk and exits 0 when it is what it should be.
+** it. Prints the walk and exits 0 when it is what it should be. The install
+** test (tests/install.sh) builds it against an installed prefix.
 */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
-
-int sqlite3_lineage_init(sqlite3*, char**, const sqlite3_api_routines*);
+#include "sqlite-lineage.h"
 
 static int print_row(void *pOut, int n, char **az, char **azCol){
   int i;
