@@ -18,7 +18,9 @@ SELECT, COMMIT).
 """
 
 import argparse
+import io
 import re
+import subprocess
 import sqlite3
 import sys
 
@@ -158,6 +160,7 @@ class Shell:
         self.bail = False
         self.in_txn = False      # the script opened a transaction
         self.failed = False
+        self.once = None         # .once: where the next statement's rows go
 
     def error(self, line, msg):
         self.failed = True
@@ -177,11 +180,14 @@ class Shell:
             self.headers = args[0] == "on"
         elif word == "bail" and args and args[0] in ("on", "off"):
             self.bail = args[0] == "on"
+        elif word == "once" and len(args) == 1:
+            self.once = args[0]
         elif word in ("quit", "exit"):
             return False
         else:
             self.error(line, "lineage-cli understands .print, .mode list|box, "
-                       ".headers on|off, .bail on|off and .quit, not %r" % text.strip())
+                       ".headers on|off, .once FILE|'|COMMAND', .bail on|off "
+                       "and .quit, not %r" % text.strip())
             return not self.bail
         return True
 
@@ -215,10 +221,32 @@ class Shell:
         except cluster.Error as e:
             self.error(line, str(e))
             return not self.bail
+        target, self.once = self.once, None
+        out = io.StringIO() if target else self.out
         if self.mode == "box":
-            print_box(self.out, names, rows)
+            print_box(out, names, rows)
         else:
-            print_list(self.out, names, rows, self.headers)
+            print_list(out, names, rows, self.headers)
+        if target:
+            return self.write_once(target, out.getvalue(), line)
+        return True
+
+    def write_once(self, target, text, line):
+        """The rows of a statement after .once: into a file, or, for
+        '|COMMAND', into the standard input of a shell command (as the sqlite3
+        shell does). False to stop."""
+        try:
+            if target.startswith("|"):
+                done = subprocess.run(target[1:], shell=True, input=text.encode())
+                if done.returncode != 0:
+                    self.error(line, "%r exited with status %d" % (target[1:], done.returncode))
+                    return not self.bail
+            else:
+                with open(target, "w", encoding="utf-8") as f:
+                    f.write(text)
+        except OSError as e:
+            self.error(line, "cannot write %r: %s" % (target, e))
+            return not self.bail
         return True
 
     def run(self, text):

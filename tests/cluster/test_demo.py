@@ -71,14 +71,17 @@ def without_edge_times(tables):
 shell = shutil.which("sqlite3")
 with open(DEMO, "rb") as f:
     demo = f.read()
+# The demo ends by writing its pictures (.once) into the current folder:
+# the shell's and the cluster's go to folders of their own, and must match.
+shell_dir, cluster_dir = tempfile.mkdtemp(), tempfile.mkdtemp()
 if shell:
     ref = subprocess.run([shell, ":memory:", "-cmd", ".load " + EXT], input=demo,
-                         capture_output=True, timeout=60)
+                         capture_output=True, timeout=60, cwd=shell_dir)
     check("shell-status", (ref.returncode, ref.stderr), (0, b""))
     expected = ref.stdout
     local = os.path.join(tempfile.mkdtemp(), "demo.db")
     subprocess.run([shell, local, "-cmd", ".load " + EXT], input=demo,
-                   capture_output=True, timeout=60, check=True)
+                   capture_output=True, timeout=60, check=True, cwd=os.path.dirname(local))
     expected_tables = local_tables(local)
     shutil.rmtree(os.path.dirname(local))
 else:
@@ -88,12 +91,20 @@ else:
 with Cluster("demo", 3) as cl:
     t0 = time.monotonic()
     r = subprocess.run([CLI, "--cluster", ",".join(cl.addresses())], input=demo,
-                       capture_output=True, timeout=120)
+                       capture_output=True, timeout=120, cwd=cluster_dir)
     print("sql/demo.sql through the cluster in %.1f s" % (time.monotonic() - t0))
     check("cli-status", (r.returncode, r.stderr), (0, b""))
     if expected is not None:
         check("demo-output-equals-shell", r.stdout.decode(), expected.decode())
     check("demo-output-lines", len(r.stdout.splitlines()) > 150, True)
+    # The pictures drawn on the leader are the shell's, byte for byte.
+    for name in ("lineage.html", "lineage.svg"):
+        path = os.path.join(cluster_dir, name)
+        got = open(path, "rb").read() if os.path.exists(path) else b""
+        check("picture-" + name + "-written", len(got) > 1000, True)
+        if shell:
+            with open(os.path.join(shell_dir, name), "rb") as f:
+                check("picture-" + name + "-equals-shell", got == f.read(), True)
     if expected_tables is not None:
         c = cl.client()
         check("rows-equal-shell", without_edge_times(cl.dump_tables(c)) ==
@@ -117,7 +128,7 @@ with Cluster("demo", 3) as cl:
                        capture_output=True, text=True, timeout=60)
     check("cli-dot-unknown", (r.returncode, r.stdout, r.stderr),
           (1, "5\n", "Error near line 1: lineage-cli understands .print, .mode list|box, "
-           ".headers on|off, .bail on|off and .quit, not '.tables'\n"))
+           ".headers on|off, .once FILE|'|COMMAND', .bail on|off and .quit, not '.tables'\n"))
 
     # A script's own transaction: its writers join it; ROLLBACK undoes them.
     script = (".headers on\nBEGIN IMMEDIATE;\nSELECT run_start('cli-1') AS r;\n"
@@ -151,4 +162,6 @@ with Cluster("demo", 3) as cl:
         check("dump-rows-equal-node-%d" % nid, copies[nid][3], first[3])
     check("dump-opens", "lineage_node" in first[3], True)
     c.close()
+shutil.rmtree(shell_dir)
+shutil.rmtree(cluster_dir)
 finish()
