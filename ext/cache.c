@@ -7,8 +7,9 @@
 **   SELECT lineage_cache(64<<20);      -- keep at most 64 MiB
 **
 ** A walk opens a reader on the snapshot of one direction: how many blocks
-** are packed, the dirty nodes (sorted, for a binary search) and the highest
-** node_id (the range of the walker's visited bitmap). A node is read from
+** are packed and the highest node_id (the range of the walker's visited
+** bitmap), read by one statement, and the dirty nodes (sorted, for a
+** binary search). A node is read from
 ** its block unless it is dirty, beyond the packed blocks, negative, or its
 ** slot says its list is too long; then the walker seeks lineage_edge. A
 ** block is read with sqlite3_blob_open (then _reopen) the first time a walk
@@ -98,22 +99,24 @@ void lineage_cache_free(LineageCache *c){
   }
 }
 
-/* One integer from a kept statement (binding ?1 to iArg), or iDefault
-** when there is no row, a NULL, or an error (no such table: a database
-** without lineage or of schema version 1, which has no blocks). */
-static sqlite3_int64 cache_int(LineageCache *c, const char *zSql,
-                               sqlite3_int64 iArg, sqlite3_int64 iDefault){
+/* The highest node_id + 1 into p->nIds and the number of packed blocks
+** into p->nBlock, with one kept statement: 0 when a value is NULL or the
+** statement fails (no such table: a database without lineage, or of
+** schema version 1 before its first write, has no blocks). */
+static void snap_extent(LineageCache *c, Snap *p){
   int rc;
-  sqlite3_stmt *p = lineage_conn_stmt(c->conn, zSql, &rc);
-  sqlite3_int64 v = iDefault;
-  if( p ){
-    sqlite3_bind_int64(p, 1, iArg);
-    if( sqlite3_step(p)==SQLITE_ROW && sqlite3_column_type(p, 0)==SQLITE_INTEGER ){
-      v = sqlite3_column_int64(p, 0);
+  sqlite3_stmt *pStmt = lineage_conn_stmt(c->conn,
+      "SELECT (SELECT max(node_id) FROM main.lineage_node) + 1, "
+      "(SELECT value FROM main.lineage_meta WHERE key='adj_blocks')", &rc);
+  if( pStmt && sqlite3_step(pStmt)==SQLITE_ROW ){
+    if( sqlite3_column_type(pStmt, 0)==SQLITE_INTEGER ){
+      p->nIds = sqlite3_column_int64(pStmt, 0);
+    }
+    if( sqlite3_column_type(pStmt, 1)==SQLITE_INTEGER ){
+      p->nBlock = sqlite3_column_int64(pStmt, 1);
     }
   }
-  lineage_conn_stmt_done(c->conn, p);
-  return v;
+  lineage_conn_stmt_done(c->conn, pStmt);
 }
 
 /* The dirty nodes of direction dir, ascending, into p. */
@@ -149,9 +152,7 @@ static int snap_new(LineageCache *c, int dir, Snap **pp){
   memset(p, 0, sizeof(*p));
   p->nRef = 1;
   p->dir = dir;
-  p->nIds = cache_int(c, "SELECT max(node_id) FROM main.lineage_node", 0, -1) + 1;
-  p->nBlock = cache_int(c, "SELECT value FROM main.lineage_meta "
-                           "WHERE key='adj_blocks'", 0, 0);
+  snap_extent(c, p);
   /* The arrays take 12 bytes a block: a quarter of the limit at most
   ** (ids beyond are sought). */
   nMax = (c->limit>CACHE_DEFAULT_LIMIT ? c->limit : CACHE_DEFAULT_LIMIT)/4/12;
