@@ -150,6 +150,7 @@ typedef struct BlockOut {
   sqlite3_int64 *aList;
   int nList, nListAlloc;
   int bOom;
+  int bNotInt;                    /* an edge row holds a non-integer id */
 } BlockOut;
 
 static void out_start(BlockOut *o){
@@ -179,7 +180,11 @@ static int out_finish(BlockOut *o){
   return o->buf.n>ADJ_HEADER;
 }
 
-static void out_list_add(BlockOut *o, sqlite3_int64 v){
+/* Append column iCol of pStmt's row to the list. A value that is not an
+** integer is never packed: the block is left to seeks, which report it. */
+static void out_list_add(BlockOut *o, sqlite3_stmt *pStmt, int iCol){
+  sqlite3_int64 v = sqlite3_column_int64(pStmt, iCol);
+  if( sqlite3_column_type(pStmt, iCol)!=SQLITE_INTEGER ) o->bNotInt = 1;
   if( o->nList==o->nListAlloc ){
     int nNew = o->nListAlloc ? o->nListAlloc*2 : 256;
     sqlite3_int64 *aNew = sqlite3_realloc64(o->aList, sizeof(*aNew)*(sqlite3_uint64)nNew);
@@ -209,25 +214,28 @@ static const char *const azSeek[2] = {
 
 /* Pack block b of direction dir from lineage_edge into o (one range scan
 ** of the index a seek of that direction uses). 1 when it holds any
-** neighbour. */
+** neighbour; 0 also when an edge row holds an id that is not an integer
+** (then the block gets no row, and its nodes are sought). */
 static int pack_block(Lx *x, int dir, sqlite3_int64 b, BlockOut *o){
   sqlite3_int64 lo = b*LINEAGE_ADJ_BLOCK, key = -1;
   sqlite3_stmt *p = lx_prepare(x, azRange[dir], "ii", lo, lo+LINEAGE_ADJ_BLOCK);
   out_start(o);
   o->nList = 0;
+  o->bNotInt = 0;
   while( p && lx_step(x, p)==SQLITE_ROW ){
     sqlite3_int64 k = sqlite3_column_int64(p, 0);
+    if( sqlite3_column_type(p, 0)!=SQLITE_INTEGER ) o->bNotInt = 1;
     if( k!=key && o->nList ){
       out_slot_end(o, (unsigned int)(key-lo), o->aList, o->nList);
       o->nList = 0;
     }
     key = k;
-    out_list_add(o, sqlite3_column_int64(p, 1));
+    out_list_add(o, p, 1);
   }
   lx_finalize(x, p);
   if( o->nList ) out_slot_end(o, (unsigned int)(key-lo), o->aList, o->nList);
   if( (o->bOom || o->buf.bOom) && x->rc==SQLITE_OK ) x->rc = SQLITE_NOMEM;
-  return out_finish(o);
+  return out_finish(o) && !o->bNotInt;
 }
 
 /* Store o as block b of dir (no row when it holds nothing). */
@@ -295,14 +303,13 @@ static void fold_block(Lx *x, int dir, sqlite3_int64 b,
     return;
   }
   out_start(o);
+  o->bNotInt = 0;
   for(i=0; i<LINEAGE_ADJ_BLOCK && x->rc==SQLITE_OK; i++){
     if( j<n && (aKey[j]>>1)==lo+i ){
       sqlite3_stmt *p = lx_prepare(x, azSeek[dir], "ii", lo+i,
                                    (sqlite3_int64)ADJ_LONG_LIST+1);
       o->nList = 0;
-      while( p && lx_step(x, p)==SQLITE_ROW ){
-        out_list_add(o, sqlite3_column_int64(p, 0));
-      }
+      while( p && lx_step(x, p)==SQLITE_ROW ) out_list_add(o, p, 0);
       lx_finalize(x, p);
       if( o->nList ) out_slot_end(o, i, o->aList, o->nList);
       j++;
@@ -318,7 +325,7 @@ static void fold_block(Lx *x, int dir, sqlite3_int64 b,
     }
   }
   if( (o->bOom || o->buf.bOom) && x->rc==SQLITE_OK ) x->rc = SQLITE_NOMEM;
-  bAny = out_finish(o);
+  bAny = out_finish(o) && !o->bNotInt;
   /* Unchanged (a hub's list stays too long to pack): nothing to write. */
   if( x->rc==SQLITE_OK
    && (bAny ? pOld->n==o->buf.n && memcmp(o->buf.a, pOld->a, (size_t)pOld->n)==0

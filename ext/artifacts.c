@@ -152,6 +152,12 @@ static sqlite3_int64 artifact_state(Lx *x, const char *zName,
                 zName, zProject, zOldType, zType);
         break;
       }
+      if( sqlite3_column_int64(pStmt, 0)==LINEAGE_INT64_MAX ){
+        lx_fail(x, "artifact '%s' in project '%s' has version v%lld: there "
+                   "is no next version number", zName, zProject,
+                LINEAGE_INT64_MAX);
+        break;
+      }
       *piNext = sqlite3_column_int64(pStmt, 0) + 1;
     }
     if( sqlite3_column_int(pStmt, 2) ){
@@ -197,6 +203,7 @@ void lineage_fn_log_artifact(sqlite3_context *ctx, int argc, sqlite3_value **arg
   memset(&ver, 0, sizeof(ver));
   memset(&m, 0, sizeof(m));
   lx_init_fn(&x, ctx);
+  lx_check_args(&x, "log_artifact", argc, argv);
   if( zName && strchr(zName, '/') ){
     lx_fail(&x, "log_artifact takes a plain name, not '%s': it logs into the "
                 "run's project", zName);
@@ -318,9 +325,9 @@ void lineage_fn_artifact_alias(sqlite3_context *ctx, int argc, sqlite3_value **a
   LineageNode ver;
   const char *zAlias = lx_arg_text(argv[1]);
   char *zNow;
-  (void)argc;
   memset(&ver, 0, sizeof(ver));
   lx_init_fn(&x, ctx);
+  lx_check_args(&x, "artifact_alias", argc, argv);
   check_alias_arg(&x, zAlias);
   zNow = lx_time(&x, 0, "now");
   lx_begin(&x, "artifact_alias");
@@ -338,9 +345,9 @@ void lineage_fn_artifact_unalias(sqlite3_context *ctx, int argc, sqlite3_value *
   LineageNode ver;
   const char *zAlias = lx_arg_text(argv[1]);
   char *zNow;
-  (void)argc;
   memset(&ver, 0, sizeof(ver));
   lx_init_fn(&x, ctx);
+  lx_check_args(&x, "artifact_unalias", argc, argv);
   check_alias_arg(&x, zAlias);
   zNow = lx_time(&x, 0, "now");
   lx_begin(&x, "artifact_unalias");
@@ -387,6 +394,7 @@ void lineage_fn_artifact_delete(sqlite3_context *ctx, int argc, sqlite3_value **
   char *zNow;
   memset(&ver, 0, sizeof(ver));
   lx_init_fn(&x, ctx);
+  lx_check_args(&x, "artifact_delete", argc, argv);
   bDeleteAliases = delete_aliases_arg(&x, argc>1 ? argv[1] : 0);
   zNow = lx_time(&x, 0, "now");
   lx_begin(&x, "artifact_delete");

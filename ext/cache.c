@@ -100,19 +100,26 @@ void lineage_cache_free(LineageCache *c){
 }
 
 /* The highest node_id + 1 into p->nIds and the number of packed blocks
-** into p->nBlock, with one kept statement: 0 when a value is NULL or the
-** statement fails (no such table: a database without lineage, or of
-** schema version 1 before its first write, has no blocks). */
+** into p->nBlock, with one kept statement: 0 when a value is NULL, the
+** triggers on lineage_edge are missing, or the statement fails (no such
+** table: a database without lineage, or of schema version 1 before its
+** first write, has no blocks). */
 static void snap_extent(LineageCache *c, Snap *p){
   int rc;
   sqlite3_stmt *pStmt = lineage_conn_stmt(c->conn,
       "SELECT (SELECT max(node_id) FROM main.lineage_node) + 1, "
-      "(SELECT value FROM main.lineage_meta WHERE key='adj_blocks')", &rc);
+      "(SELECT value FROM main.lineage_meta WHERE key='adj_blocks'), "
+      "(SELECT count(*) FROM main.sqlite_schema WHERE type='trigger' "
+      " AND tbl_name='lineage_edge' AND name IN ('lineage_edge_adj_insert',"
+      " 'lineage_edge_adj_delete', 'lineage_edge_adj_update'))", &rc);
   if( pStmt && sqlite3_step(pStmt)==SQLITE_ROW ){
     if( sqlite3_column_type(pStmt, 0)==SQLITE_INTEGER ){
       p->nIds = sqlite3_column_int64(pStmt, 0);
     }
-    if( sqlite3_column_type(pStmt, 1)==SQLITE_INTEGER ){
+    /* Without the three triggers that keep them exact (lineage_edge
+    ** dropped and made anew by hand), the blocks are not trusted. */
+    if( sqlite3_column_type(pStmt, 1)==SQLITE_INTEGER
+     && sqlite3_column_int(pStmt, 2)==3 ){
       p->nBlock = sqlite3_column_int64(pStmt, 1);
     }
   }

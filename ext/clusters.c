@@ -199,7 +199,7 @@ static int cluFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
   rc = lineage_graph_build(&c->g, startId, LINEAGE_GRAPH_BOTH, maxDepth,
                            minSize);
   if( rc!=SQLITE_OK && rc!=SQLITE_NOMEM && p->base.zErrMsg==0 ){
-    p->base.zErrMsg = sqlite3_mprintf("lineage: %s", sqlite3_errmsg(p->db));
+    p->base.zErrMsg = lineage_graph_errmsg(&c->g, p->db);
   }
   return rc;
 }

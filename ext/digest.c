@@ -30,10 +30,14 @@ void lineage_manifest_clear(LineageManifest *p){
   memset(p, 0, sizeof(*p));
 }
 
+/* A local file is read this many bytes at a time: few read calls per
+** gigabyte (1 GiB hashes in about md5sum's time). */
+#define LOCAL_READ_CHUNK (1 << 20)
+
 /* Bytes hashed between two checks for sqlite3_interrupt() and the progress
 ** handler: 64 KiB take about 0.1 ms to hash, the check (one step of a kept
 ** statement) about a microsecond. */
-#define LINEAGE_READ_CHUNK 65536
+#define LOCAL_CHECK_BYTES 65536
 
 /* What a path that is not a regular file is, for the message. */
 static const char *file_kind(mode_t m){
@@ -62,7 +66,7 @@ static void hash_local_file(Lx *x, const char *zFile, char *zDigest,
                             sqlite3_int64 *pSize){
   FILE *f;
   LineageMd5 md5;
-  unsigned char buf[LINEAGE_READ_CHUNK], out[16];
+  unsigned char *buf, out[16];
   struct stat st;
   size_t n;
   int fd;
@@ -82,27 +86,39 @@ static void hash_local_file(Lx *x, const char *zFile, char *zDigest,
     close(fd);
     return;
   }
-  f = fdopen(fd, "rb");
+  buf = sqlite3_malloc(LOCAL_READ_CHUNK);
+  f = buf ? fdopen(fd, "rb") : 0;
   if( f==0 ){
-    lx_fail(x, "cannot read local_path '%s': %s", zFile, strerror(errno));
+    if( buf==0 ){
+      x->rc = SQLITE_NOMEM;
+    }else{
+      lx_fail(x, "cannot read local_path '%s': %s", zFile, strerror(errno));
+    }
+    sqlite3_free(buf);
     close(fd);
     return;
   }
+  setvbuf(f, 0, _IONBF, 0);          /* read straight into buf */
   lineage_md5_init(&md5);
   *pSize = 0;
-  while( (n = fread(buf, 1, sizeof(buf), f))>0 ){
-    lineage_md5_update(&md5, buf, n);
-    *pSize += (sqlite3_int64)n;
-    if( read_interrupted(x) ){
-      lx_fail(x, "reading local_path '%s' was interrupted", zFile);
-      x->rc = SQLITE_INTERRUPT;
-      break;
+  while( x->rc==SQLITE_OK && (n = fread(buf, 1, LOCAL_READ_CHUNK, f))>0 ){
+    size_t i, nPart;
+    for(i=0; i<n; i+=nPart){
+      nPart = n-i < LOCAL_CHECK_BYTES ? n-i : LOCAL_CHECK_BYTES;
+      lineage_md5_update(&md5, buf+i, nPart);
+      *pSize += (sqlite3_int64)nPart;
+      if( read_interrupted(x) ){
+        lx_fail(x, "reading local_path '%s' was interrupted", zFile);
+        x->rc = SQLITE_INTERRUPT;
+        break;
+      }
     }
   }
   if( x->rc==SQLITE_OK && ferror(f) ){
     lx_fail(x, "cannot read local_path '%s': %s", zFile, strerror(errno));
   }
   fclose(f);
+  sqlite3_free(buf);
   lineage_md5_final(&md5, out);
   lineage_base64(out, 16, zDigest);
 }
@@ -310,8 +326,8 @@ static void manifest_digest(LineageManifest *p){
 
 /* Step TREE_SQL to its first row, the top-level value, which must be an
 ** array; its id. JSON that does not parse fails that step: like any value
-** that is not an array it gets this message. Running out of memory is
-** passed on as such. */
+** that is not an array it gets this message. Any other failure is passed
+** on as such. */
 static sqlite3_int64 files_root(Lx *x, sqlite3_stmt *pStmt,
                                 sqlite3_value *pFiles){
   const char *zType = 0;
@@ -320,8 +336,10 @@ static sqlite3_int64 files_root(Lx *x, sqlite3_stmt *pStmt,
   rc = sqlite3_step(pStmt);
   if( rc==SQLITE_ROW ){
     zType = lx_column_text(x, pStmt, 3);
-  }else if( rc==SQLITE_NOMEM ){
-    x->rc = SQLITE_NOMEM;
+  }else if( rc!=SQLITE_DONE && rc!=SQLITE_ERROR ){
+    /* Out of memory, or a lock conflict re-preparing the statement: not
+    ** a word about the JSON. */
+    lx_fail_db(x, rc);
   }
   if( x->rc==SQLITE_OK && (zType==0 || strcmp(zType, "array")!=0) ){
     lx_fail(x, "files must be a JSON array of entries, not %s",
@@ -388,6 +406,12 @@ void lineage_manifest_load(Lx *x, sqlite3_value *pFiles, int bAllowLocal,
       lineage_manifest_clear(p);
       return;
     }
+    if( p->a[i].size>LINEAGE_INT64_MAX - p->size ){
+      lx_fail(x, "files' sizes add up to more than %lld bytes",
+              LINEAGE_INT64_MAX);
+      lineage_manifest_clear(p);
+      return;
+    }
     if( p->a[i].size>0 ) p->size += p->a[i].size;
   }
   manifest_digest(p);
@@ -398,8 +422,8 @@ void lineage_fn_artifact_digest(sqlite3_context *ctx, int argc,
                                 sqlite3_value **argv){
   Lx x;
   LineageManifest m;
-  (void)argc;
   lx_init_fn(&x, ctx);
+  lx_check_args(&x, "artifact_digest", argc, argv);
   lineage_manifest_load(&x, argv[0], 0, &m);
   if( lx_end(&x, ctx)==SQLITE_OK ){
     sqlite3_result_text(ctx, m.zDigest, -1, SQLITE_TRANSIENT);

@@ -62,6 +62,16 @@ static int node_cmp(const void *a, const void *b){
   return x->seq<y->seq ? -1 : x->seq>y->seq;
 }
 
+char *lineage_graph_errmsg(LineageGraph *g, sqlite3 *db){
+  LineageWalker *w = g->up.zErr ? &g->up : &g->down;
+  char *z = w->zErr;
+  if( z ){
+    w->zErr = 0;
+    return z;
+  }
+  return sqlite3_mprintf("lineage: %s", sqlite3_errmsg(db));
+}
+
 /* An id and the node it belongs to, to visit nodes in id order. */
 typedef struct IdNode { sqlite3_int64 id; unsigned int i; } IdNode;
 static int idnode_cmp(const void *a, const void *b){

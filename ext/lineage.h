@@ -20,6 +20,9 @@ SQLITE_EXTENSION_INIT3
 #define LINEAGE_MIN_SQLITE      3038000
 #define LINEAGE_MIN_SQLITE_TEXT "3.38.0"
 
+/* The largest sqlite3_int64 (a version number, a size). */
+#define LINEAGE_INT64_MAX ((sqlite3_int64)(((sqlite3_uint64)1 << 63) - 1))
+
 /* The project of runs and artifacts created without one. */
 #define LINEAGE_DEFAULT_PROJECT "uncategorized"
 
@@ -44,6 +47,11 @@ typedef struct Lx {
 void lx_init(Lx *x, sqlite3 *db, LineageConn *conn);
 /* For a SQL function whose user data is the LineageConn. */
 void lx_init_fn(Lx *x, sqlite3_context *ctx);
+/* Fail x unless text (or blob) value p is what a C string of it says: no
+** NUL inside (the string would end there) and valid UTF-8; zWhat names it
+** in the message. lx_check_args checks every argument of function zFunc. */
+void lx_check_text(Lx *x, sqlite3_value *p, const char *zWhat);
+void lx_check_args(Lx *x, const char *zFunc, int argc, sqlite3_value **argv);
 /* A function argument as text, or NULL for SQL NULL. */
 const char *lx_arg_text(sqlite3_value *p);
 /* Give back a statement from lx_prepare (kept for reuse, or finalized). */
@@ -75,6 +83,12 @@ char *lx_column_dup(Lx *x, sqlite3_stmt *pStmt, int iCol);
 /* A copy of z (sqlite3_malloc'd); NULL with x failed (SQLITE_NOMEM) when
 ** out of memory. */
 char *lx_strdup(Lx *x, const char *z);
+/* Record an error SQLite reported (rc), with SQLite's message. */
+void lx_fail_db(Lx *x, int rc);
+/* End pProbe, an Lx whose SQLITE_ERROR means "no" (bad JSON, no such
+** table): any other failure (out of memory, SQLITE_BUSY, an I/O error) is
+** passed on to x, message and code. */
+void lx_keep_failure(Lx *x, Lx *pProbe);
 /* json_type(pJson) (sqlite3_malloc'd), or NULL when pJson is not JSON. */
 char *lx_json_type(Lx *x, sqlite3_value *pJson);
 /* Start writer zFunc's work: BEGIN IMMEDIATE in autocommit mode, else a
@@ -347,6 +361,7 @@ typedef struct LineageWalker {
   LineageConn *conn;          /* lends the statements and the blocks */
   int dir;
   LineageAdjReader *pAdj;     /* the packed blocks, one way walks only */
+  char *zErr;                 /* "lineage: ..." of a bad edge row, or NULL */
 } LineageWalker;
 
 /* A walker for direction dir, empty; lineage_walker_start_at() prepares
@@ -363,7 +378,8 @@ int lineage_walker_start(LineageWalker *w, sqlite3_int64 id,
 int lineage_walker_add_start(LineageWalker *w, sqlite3_int64 id);
 /* Read neighbours until one more node joins the queue or the node being
 ** expanded has no more. SQLITE_OK, SQLITE_DONE when every discovered node
-** is expanded, or an error. */
+** is expanded, or an error (SQLITE_CORRUPT with w->zErr set when an edge
+** row holds a neighbour that is not an integer). */
 int lineage_walker_step(LineageWalker *w);
 /* Queue index of id, -1 when it was not discovered, -2 when out of memory
 ** (indexing the queue). */
@@ -474,6 +490,9 @@ int lineage_graph_build(LineageGraph *g, sqlite3_int64 startId, int dirs,
 /* Forget the nodes (the walkers stay open). */
 void lineage_graph_reset(LineageGraph *g);
 void lineage_graph_close(LineageGraph *g);
+/* The message of a failed lineage_graph_build (sqlite3_malloc'd): a
+** walker's own (a bad edge row), else SQLite's with the prefix. */
+char *lineage_graph_errmsg(LineageGraph *g, sqlite3 *db);
 
 /* ---- layout.c: a layered drawing ---------------------------------------- */
 

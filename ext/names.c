@@ -194,10 +194,25 @@ static void node_from_row(Lx *x, sqlite3_stmt *pStmt, LineageNode *pOut){
                 ? -1 : sqlite3_column_int64(pStmt, 4);
   pOut->zType = lx_column_dup(x, pStmt, 5);
   pOut->zState = lx_column_dup(x, pStmt, 6);
-  if( x->rc || !pOut->zProject || !pOut->zName || !pOut->zState ){
-    if( x->rc==SQLITE_OK ) x->rc = SQLITE_NOMEM;
-    lineage_node_clear(pOut);
+  if( x->rc==SQLITE_OK ){
+    /* Damaged data (the table's constraints were bypassed or removed) is
+    ** reported, never taken for something else. */
+    static const char *azCol[] = { "kind", "project", "name", "state" };
+    static const int aiCol[] = { 1, 2, 3, 6 };
+    int i;
+    for(i=0; i<4 && sqlite3_column_type(pStmt, aiCol[i])!=SQLITE_NULL; i++){}
+    if( i<4 ){
+      lx_fail(x, "lineage_node row %lld has a NULL %s", pOut->id, azCol[i]);
+    }else if( sqlite3_column_type(pStmt, 4)
+              != (pOut->zKind[0]=='a' ? SQLITE_INTEGER : SQLITE_NULL) ){
+      /* Every query that gets here asked for kind 'run' or 'artifact'. */
+      const char *zV = lx_column_text(x, pStmt, 4);
+      lx_fail(x, "lineage_node row %lld is a%s %s with version %s%.40s%s",
+              pOut->id, zKind[0]=='a' ? "n" : "", zKind, zV ? "'" : "",
+              zV ? zV : "NULL", zV ? "'" : "");
+    }
   }
+  if( x->rc ) lineage_node_clear(pOut);
 }
 
 #define NODE_COLS "node_id, kind, project, name, version, type, state"
@@ -334,7 +349,7 @@ static char *version_list(Lx *x, const char *zProject, const char *zName){
   for(;;){
     int bRow = pStmt && lx_step(x, pStmt)==SQLITE_ROW;
     sqlite3_int64 v = bRow ? sqlite3_column_int64(pStmt, 0) : -2;
-    if( bRow && hi>=0 && v==hi+1 ){ hi = v; continue; }
+    if( bRow && hi>=0 && hi<LINEAGE_INT64_MAX && v==hi+1 ){ hi = v; continue; }
     if( hi>=0 && nRange<LINEAGE_MAX_LISTED ){
       if( lo==hi ){
         zList = sqlite3_mprintf("%z%sv%lld", zList, nRange ? ", " : "", lo);
@@ -394,19 +409,43 @@ static void no_selector(Lx *x, const char *zName, const char *zProj,
 ** 1 if found. */
 static int select_version(Lx *x, const char *zName, const char *zProj,
                           const char *zSel, LineageNode *pOut){
+  sqlite3_stmt *pStmt;
+  int bFound = 0;
   if( is_version_label(zSel) ){
     sqlite3_int64 v = 0;
     const char *z;
-    for(z=zSel+1; *z && v<=(sqlite3_int64)1e15; z++) v = v*10 + (*z-'0');
+    for(z=zSel+1; *z; z++){
+      /* Exactly the number written: one past the largest version is no
+      ** version (not found), never another one. */
+      if( v > (LINEAGE_INT64_MAX - (*z-'0'))/10 ) return 0;
+      v = v*10 + (*z-'0');
+    }
     return node_query(x, pOut, lx_prepare(x, "SELECT " NODE_COLS " FROM "
                       "main.lineage_node WHERE name=?1 AND project=?2 AND "
                       "version=?3 AND kind='artifact'", "tti", zName, zProj, v));
   }
-  return node_query(x, pOut, lx_prepare(x, "SELECT n.node_id, n.kind, "
-                    "n.project, n.name, n.version, n.type, n.state FROM "
-                    "main.lineage_alias a JOIN main.lineage_node n ON "
-                    "n.node_id=a.node_id WHERE a.project=?2 AND a.name=?1 "
-                    "AND a.alias=?3", "ttt", zName, zProj, zSel));
+  /* An alias row is data like any other: it must point at a version of its
+  ** own artifact, or it is reported rather than followed. */
+  pStmt = lx_prepare(x, "SELECT n.node_id, n.kind, n.project, n.name, "
+                     "n.version, n.type, n.state, a.node_id, "
+                     "n.kind IS 'artifact' AND n.name IS a.name "
+                     "AND n.project IS a.project FROM main.lineage_alias a "
+                     "LEFT JOIN main.lineage_node n ON n.node_id=a.node_id "
+                     "WHERE a.project=?2 AND a.name=?1 AND a.alias=?3",
+                     "ttt", zName, zProj, zSel);
+  if( pStmt && lx_step(x, pStmt)==SQLITE_ROW ){
+    if( sqlite3_column_int(pStmt, 8) ){
+      node_from_row(x, pStmt, pOut);
+      bFound = x->rc==SQLITE_OK;
+    }else{
+      const char *zId = lx_column_text(x, pStmt, 7);
+      lx_fail(x, "alias '%s' of artifact '%s' in project '%s' points at "
+                 "node %.40s, which is not one of its versions (a damaged "
+                 "lineage_alias row)", zSel, zName, zProj, zId ? zId : "NULL");
+    }
+  }
+  lx_finalize(x, pStmt);
+  return bFound;
 }
 
 void lineage_resolve_version(Lx *x, const char *zRef, const char *zProject,
@@ -467,7 +506,9 @@ void lineage_resolve_start(Lx *x, sqlite3_value *pStart, LineageNode *pOut){
       break;
     case SQLITE_TEXT: {
       const char *z = (const char*)sqlite3_value_text(pStart);
-      if( z==0 ){ x->rc = SQLITE_NOMEM; break; }   /* converting it failed */
+      lx_check_text(x, pStart, "the start");
+      if( x->rc==SQLITE_OK && z==0 ) x->rc = SQLITE_NOMEM; /* converting it failed */
+      if( x->rc ) break;
       if( strchr(z, ':') ) lineage_resolve_version(x, z, 0, pOut);
       else lineage_resolve_run(x, z, pOut);
       break;

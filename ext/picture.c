@@ -759,7 +759,7 @@ static void picture_build(Lx *x, LineageConn *conn, int argc,
     if( rc ){
       x->rc = rc;
       x->zErr = zErr ? zErr : (rc==SQLITE_NOMEM ? 0 :
-                sqlite3_mprintf("lineage: %s", sqlite3_errmsg(x->db)));
+                lineage_graph_errmsg(&g, x->db));
     }
   }
   if( x->rc==SQLITE_OK ) pick_nodes(x, p, &g, &o, startId);

@@ -98,6 +98,7 @@ void lineage_fn_run_start(sqlite3_context *ctx, int argc, sqlite3_value **argv){
 
   memset(&r, 0, sizeof(r));
   lx_init_fn(&x, ctx);
+  lx_check_args(&x, "run_start", argc, argv);
   lineage_check_options(&x, pOpts, "run_start", azOpt);
   zOptProject = option_text(&x, pOpts, "$.project", "text", "run_start");
   zName = option_text(&x, pOpts, "$.name", "text", "run_start");
@@ -174,6 +175,7 @@ void lineage_fn_run_finish(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
   memset(&run, 0, sizeof(run));
   lx_init_fn(&x, ctx);
+  lx_check_args(&x, "run_finish", argc, argv);
   if( zState==0 ) zState = "finished";
   for(i=0; azState[i] && strcmp(azState[i], zState)!=0; i++){}
   if( azState[i]==0 ){
@@ -218,6 +220,7 @@ void lineage_fn_use_artifact(sqlite3_context *ctx, int argc, sqlite3_value **arg
   memset(&run, 0, sizeof(run));
   memset(&ver, 0, sizeof(ver));
   lx_init_fn(&x, ctx);
+  lx_check_args(&x, "use_artifact", argc, argv);
   if( sqlite3_value_type(argv[0])==SQLITE_NULL ){
     lx_fail(&x, "use_artifact needs a run: a version used by no run is no edge");
   }

@@ -51,16 +51,36 @@ int lineage_schema_exists(Lx *x){
 }
 
 /* The recorded schema version, or -1 when there is no lineage_meta (or it
-** cannot be read: lineage_schema_exists tells which). */
+** cannot be read: lineage_schema_exists tells which). A value that is not
+** an integer ('1abc', 1.9) fails x: it is no version this build knows. */
 static sqlite3_int64 schema_version(Lx *x){
   Lx probe;
-  sqlite3_int64 v;
+  sqlite3_stmt *pStmt;
+  sqlite3_int64 v = -1;
   lx_init(&probe, x->db, x->conn);
-  v = lx_int(&probe, -1, "SELECT value FROM main.lineage_meta "
-                         "WHERE key='schema_version'", 0);
-  lx_clear(&probe);
-  if( probe.rc==SQLITE_NOMEM ) x->rc = SQLITE_NOMEM;
-  return probe.rc ? -1 : v;
+  pStmt = lx_prepare(&probe, "SELECT value FROM main.lineage_meta "
+                             "WHERE key='schema_version'", 0);
+  if( pStmt && lx_step(&probe, pStmt)==SQLITE_ROW ){
+    if( sqlite3_column_type(pStmt, 0)==SQLITE_INTEGER ){
+      v = sqlite3_column_int64(pStmt, 0);
+    }else{
+      const char *z = lx_column_text(x, pStmt, 0);
+      if( x->rc==SQLITE_OK ){
+        lx_fail(x, "the database's lineage schema_version is %s%.40s%s, not "
+                   "a version number", z ? "'" : "", z ? z : "NULL",
+                z ? "'" : "");
+      }
+    }
+  }else if( probe.rc==SQLITE_OK && x->rc==SQLITE_OK ){
+    v = -2;                               /* the table, but no version */
+  }
+  lx_finalize(&probe, pStmt);
+  if( probe.rc ) v = -1;
+  lx_keep_failure(x, &probe);
+  if( v==-2 ){
+    lx_fail(x, "the database's lineage_meta has no schema_version");
+  }
+  return v;
 }
 
 int lineage_schema_version(Lx *x){

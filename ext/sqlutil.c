@@ -22,6 +22,54 @@ const char *lx_arg_text(sqlite3_value *p){
   return sqlite3_value_type(p)==SQLITE_NULL ? 0 : (const char*)sqlite3_value_text(p);
 }
 
+/* 1 when z[0..n) is well-formed UTF-8 (RFC 3629: no overlong forms, no
+** surrogates, nothing above U+10FFFF). */
+static int utf8_valid(const unsigned char *z, int n){
+  int i = 0;
+  while( i<n ){
+    unsigned int c = z[i], cp;
+    int k, len = c<0x80 ? 1 : (c&0xe0)==0xc0 ? 2 : (c&0xf0)==0xe0 ? 3
+               : (c&0xf8)==0xf0 ? 4 : 0;
+    if( len==0 || i+len>n ) return 0;
+    cp = len==1 ? c : c & (0x3f >> (len-1));
+    for(k=1; k<len; k++){
+      if( (z[i+k]&0xc0)!=0x80 ) return 0;
+      cp = (cp<<6) | (z[i+k]&0x3f);
+    }
+    if( (len==2 && cp<0x80) || (len==3 && cp<0x800) || (len==4 && cp<0x10000)
+     || cp>0x10ffff || (cp>=0xd800 && cp<=0xdfff) ) return 0;
+    i += len;
+  }
+  return 1;
+}
+
+void lx_check_text(Lx *x, sqlite3_value *p, const char *zWhat){
+  int t = sqlite3_value_type(p);
+  const char *z;
+  int n;
+  if( x->rc || (t!=SQLITE_TEXT && t!=SQLITE_BLOB) ) return;
+  z = (const char*)sqlite3_value_text(p);
+  n = sqlite3_value_bytes(p);
+  if( z==0 ){
+    if( n>0 || sqlite3_errcode(x->db)==SQLITE_NOMEM ) x->rc = SQLITE_NOMEM;
+    return;
+  }
+  if( (int)strlen(z)!=n ){
+    lx_fail(x, "%s holds a NUL character after '%.40s'", zWhat, z);
+  }else if( !utf8_valid((const unsigned char*)z, n) ){
+    lx_fail(x, "%s is not valid UTF-8", zWhat);
+  }
+}
+
+void lx_check_args(Lx *x, const char *zFunc, int argc, sqlite3_value **argv){
+  int i;
+  for(i=0; x->rc==SQLITE_OK && i<argc; i++){
+    char zWhat[64];
+    sqlite3_snprintf(sizeof(zWhat), zWhat, "argument %d of %s", i+1, zFunc);
+    lx_check_text(x, argv[i], zWhat);
+  }
+}
+
 void lx_init_fn(Lx *x, sqlite3_context *ctx){
   lx_init(x, sqlite3_context_db_handle(ctx), (LineageConn*)sqlite3_user_data(ctx));
 }
@@ -129,7 +177,7 @@ void lx_fail(Lx *x, const char *zFmt, ...){
 }
 
 /* Record an error that SQLite reported, keeping SQLite's own message. */
-static void lx_fail_db(Lx *x, int rc){
+void lx_fail_db(Lx *x, int rc){
   if( x->rc ) return;
   if( rc==SQLITE_NOMEM ){ x->rc = SQLITE_NOMEM; return; }
   lx_fail(x, "%s", sqlite3_errmsg(x->db));
@@ -267,7 +315,8 @@ char *lx_text(Lx *x, const char *zSql, const char *zTypes, ...){
 }
 
 /* json_type() reports malformed JSON as an error, which the probe keeps
-** from x, and running out of memory as SQLITE_NOMEM, which it passes on.
+** from x, and running out of memory as SQLITE_NOMEM, which it passes on
+** (and so a lock conflict: re-preparing the statement reads the schema).
 ** (json_valid() answers 0 when it runs out of memory, so an allocation
 ** failure would read as bad input.) */
 char *lx_json_type(Lx *x, sqlite3_value *pJson){
@@ -276,9 +325,19 @@ char *lx_json_type(Lx *x, sqlite3_value *pJson){
   if( x->rc ) return 0;
   lx_init(&probe, x->db, x->conn);
   z = lx_text(&probe, "SELECT json_type(?1)", "v", pJson);
-  if( probe.rc==SQLITE_NOMEM ) x->rc = SQLITE_NOMEM;
-  lx_clear(&probe);
+  lx_keep_failure(x, &probe);
   return z;
+}
+
+void lx_keep_failure(Lx *x, Lx *pProbe){
+  if( pProbe->rc==SQLITE_NOMEM && x->rc==SQLITE_OK ){
+    x->rc = SQLITE_NOMEM;
+  }else if( pProbe->rc && pProbe->rc!=SQLITE_ERROR && x->rc==SQLITE_OK ){
+    x->rc = pProbe->rc;
+    x->zErr = pProbe->zErr;
+    pProbe->zErr = 0;
+  }
+  lx_clear(pProbe);
 }
 
 /* 1 when a statement that writes is running on db. */

@@ -148,7 +148,12 @@ static int walkFill(WalkCursor *c, unsigned int iRow){
     if( rc!=SQLITE_OK ){
       WalkVtab *p = (WalkVtab*)c->base.pVtab;
       sqlite3_free(p->base.zErrMsg);
-      p->base.zErrMsg = sqlite3_mprintf("lineage: %s", sqlite3_errmsg(p->db));
+      if( c->w.zErr ){
+        p->base.zErrMsg = c->w.zErr;
+        c->w.zErr = 0;
+      }else{
+        p->base.zErrMsg = sqlite3_mprintf("lineage: %s", sqlite3_errmsg(p->db));
+      }
       return rc;
     }
   }

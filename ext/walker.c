@@ -203,6 +203,7 @@ int lineage_walker_open(LineageWalker *w, sqlite3 *db, LineageConn *conn,
 void lineage_walker_close(LineageWalker *w){
   if( w->pNeighbors ) lineage_conn_stmt_done(w->conn, w->pNeighbors);
   lineage_adj_close(w->pAdj);
+  sqlite3_free(w->zErr);
   sqlite3_free(w->aQueue);
   sqlite3_free(w->aSlot);
   sqlite3_free(w->aBit);
@@ -303,6 +304,18 @@ int lineage_walker_step(LineageWalker *w){
       w->bExpanding = 0;
       return rc==SQLITE_DONE ? SQLITE_OK : rc;
     }
+    if( sqlite3_column_type(w->pNeighbors, 0)!=SQLITE_INTEGER ){
+      /* Not reinterpreted: such a block is never packed (adjacency.c), so
+      ** that both ways of reading the edges give this error. */
+      sqlite3_free(w->zErr);
+      w->zErr = sqlite3_mprintf("lineage: lineage_edge holds a node id that "
+                                "is not an integer: '%.40s' (an edge of node "
+                                "%lld)", sqlite3_column_text(w->pNeighbors, 0),
+                                w->aQueue[iParent-1].id);
+      sqlite3_reset(w->pNeighbors);
+      w->bExpanding = 0;
+      return w->zErr ? SQLITE_CORRUPT : SQLITE_NOMEM;
+    }
     rc = walker_visit(w, sqlite3_column_int64(w->pNeighbors, 0), iParent, depth);
     if( rc ) return rc;
   }
@@ -342,16 +355,21 @@ static int walker_start_one(LineageWalker *w, sqlite3 *db, LineageMeta *pIds,
   sqlite3_int64 id;
   int rc = lineage_start_node(db, w->conn, pIds, pStart, &id, pzErr);
   int bExists = 1;
-  if( rc==SQLITE_OK ) rc = lineage_filter_exists(w->pFilter, id, &bExists);
+  unsigned int n = w->nQueue;
   if( rc ) return rc;
-  if( bMore ){
-    unsigned int n = w->nQueue;
-    rc = lineage_walker_add_start(w, id);
-    if( rc || w->nQueue==n ) return rc;
-  }else{
-    rc = lineage_walker_start(w, id, maxDepth);
-    if( rc ) return rc;
+  rc = lineage_filter_exists(w->pFilter, id, &bExists);
+  if( rc==SQLITE_OK ){
+    rc = bMore ? lineage_walker_add_start(w, id)
+               : lineage_walker_start(w, id, maxDepth);
   }
+  if( rc ){
+    /* SQLite's message, such as a table that is missing. */
+    if( rc!=SQLITE_NOMEM && *pzErr==0 ){
+      *pzErr = sqlite3_mprintf("lineage: %s", sqlite3_errmsg(db));
+    }
+    return rc;
+  }
+  if( bMore && w->nQueue==n ) return SQLITE_OK;   /* already a start */
   if( !bExists ) w->aQueue[w->nQueue-1].depth |= LINEAGE_VISIT_HIDDEN;
   return SQLITE_OK;
 }

@@ -373,7 +373,9 @@ static int scenario_run(Scenario *s, long iFault, int bPersist){
 
   /* The connection and the database after it. */
   if( !sqlite3_get_autocommit(db) ){
-    if( r.rc==SQLITE_NOMEM ){
+    if( strncmp(s->zSql, "BEGIN;", 6)==0 && r.rc ){
+      /* The user's own transaction, stopped by the failure: theirs to end. */
+    }else if( r.rc==SQLITE_NOMEM ){
       /* SQLite's rule after SQLITE_NOMEM: the transaction may or may not
       ** have been rolled back, the application issues ROLLBACK. Counted:
       ** a writer should not need it (see the summary line). */
@@ -660,8 +662,18 @@ static sqlite3 *make_chain(void){
   return db;
 }
 
+/* Room for the scenarios main() lists; one more is a failure of the test
+** itself, not a write past the table. */
+#define MAX_SCENARIOS 160
+#define NEXT_SCENARIO(n) do{ \
+  if( ++(n)>=MAX_SCENARIOS ){ \
+    fprintf(stderr, "fault.c: more than %d scenarios: raise MAX_SCENARIOS\n", \
+            MAX_SCENARIOS-1); \
+    exit(1); \
+  } }while(0)
+
 int main(int argc, char **argv){
-  static Scenario aS[64];
+  static Scenario aS[MAX_SCENARIOS];
   int nS = 0, i;
   sqlite3 *pGraph, *pChain, *pV1, *pChainV1;
   sqlite3 **apWrite;
@@ -721,17 +733,28 @@ int main(int argc, char **argv){
       aS[nS].pTmpl = i ? apWrite[i] : 0;
       aS[nS].zSql = azWrite[i];
       aS[nS].bWrite = 1;
-      nS++;
+      NEXT_SCENARIO(nS);
     }
     sqlite3_close(db);
   }
+  /* (1b) writers inside the user's transaction: their savepoint path */
+  aS[nS].zName = "write: inside BEGIN ... COMMIT";
+  aS[nS].pTmpl = apWrite[nWrite-1];
+  aS[nS].zSql = "BEGIN; SELECT run_start('tx1', NULL, "
+                "'{\"started_at\":\"2026-01-01T00:00:00Z\"}');"
+                "SELECT log_artifact('tx1', 'txa', 'dataset', "
+                "'[{\"path\":\"a\",\"digest\":\"1\"}]', '[\"best\"]', "
+                "'{\"created_at\":\"2026-01-01T00:00:00Z\"}');"
+                "SELECT artifact_alias('txa:v0', 'prod'); COMMIT;";
+  aS[nS].bWrite = 1;
+  NEXT_SCENARIO(nS);
   /* (2) reads of a small graph */
   pGraph = open_db();
   must(pGraph, zGraph, 0);
   for(i=0; i<(int)(sizeof(azRead)/sizeof(azRead[0])); i++){
     aS[nS].pTmpl = pGraph;
     aS[nS].zSql = azRead[i];
-    nS++;
+    NEXT_SCENARIO(nS);
   }
   /* (3) a version 1 database: read as it is, migrated by its first write */
   pV1 = open_copy(pGraph);
@@ -741,25 +764,25 @@ int main(int argc, char **argv){
   aS[nS].zSql = "SELECT ref, state FROM lineage_downstream('p/raw:v0', NULL, "
                 "'{\"as_of\":\"2026-01-01T00:00:00Z\"}');"
                 "SELECT lineage_resolve('p/raw:gold'), count(*) FROM lineage_edges;";
-  nS++;
+  NEXT_SCENARIO(nS);
   aS[nS].zName = "migration: the first write";
   aS[nS].pTmpl = pV1;
   aS[nS].zSql = "SELECT use_artifact('p/eval', 'raw:gold')";
   aS[nS].bWrite = 1;
-  nS++;
+  NEXT_SCENARIO(nS);
   /* (4) the adjacency cache */
   pChain = make_chain();
   aS[nS].zName = "cache: loads during walks";
   aS[nS].pTmpl = pChain;
   aS[nS].zSql = zChainWalks;
-  nS++;
+  NEXT_SCENARIO(nS);
   /* a write with the cache loaded (a cycle: c5 uses a later version) */
   aS[nS].zName = "cache: a write when loaded";
   aS[nS].pTmpl = pChain;
   aS[nS].zPre = zChainWalks;
   aS[nS].zSql = "SELECT use_artifact('c5', 'ch:v100')";
   aS[nS].bWrite = 1;
-  nS++;
+  NEXT_SCENARIO(nS);
   /* block maintenance: hand edits make nodes dirty, the write folds them
   ** back (and a walk reads dirty, packed and tail nodes) */
 #define HAND_EDITS "INSERT INTO main.lineage_edge(src, dst, created_at) " \
@@ -771,20 +794,20 @@ int main(int argc, char **argv){
   aS[nS].zSql = "SELECT count(*), sum(depth) FROM lineage_downstream('base:v0');"
                 "SELECT count(*), sum(depth) FROM lineage_upstream('ch:latest');"
                 "SELECT lineage_check();";
-  nS++;
+  NEXT_SCENARIO(nS);
   aS[nS].zName = "blocks: a write folds hand edits";
   aS[nS].pTmpl = pChain;
   aS[nS].zPre = HAND_EDITS;
   aS[nS].zSql = "SELECT run_start('folder', NULL, "
                 "  '{\"started_at\":\"2026-01-01T00:00:00Z\"}');";
   aS[nS].bWrite = 1;
-  nS++;
+  NEXT_SCENARIO(nS);
   aS[nS].zName = "blocks: lineage_rebuild";
   aS[nS].pTmpl = pChain;
   aS[nS].zPre = HAND_EDITS;
   aS[nS].zSql = "SELECT lineage_rebuild();";
   aS[nS].bWrite = 1;
-  nS++;
+  NEXT_SCENARIO(nS);
   /* a version 1 database with a full block: its first write packs it */
   pChainV1 = open_copy(pChain);
   must(pChainV1, zToVersion1, 0);
@@ -792,7 +815,7 @@ int main(int argc, char **argv){
   aS[nS].pTmpl = pChainV1;
   aS[nS].zSql = "SELECT use_artifact('c5', 'ch:v100');";
   aS[nS].bWrite = 1;
-  nS++;
+  NEXT_SCENARIO(nS);
   /* walks after the data changed under a loaded cache */
   aS[nS].zName = "cache: walks after a write";
   aS[nS].pTmpl = pChain;
@@ -805,7 +828,7 @@ int main(int argc, char **argv){
   aS[nS].zSql = "SELECT count(*), max(depth) FROM lineage_downstream('base:v0');"
                 "SELECT group_concat(ref, ' ') FROM lineage_upstream('late');"
                 "SELECT count(*), max(depth) FROM lineage_downstream('ch:v2');";
-  nS++;
+  NEXT_SCENARIO(nS);
 
   /* (4) replicated mode: the switch, a writer refused outside a
   ** transaction, one inside it, a retry (vision/train logs model:v0's
@@ -834,7 +857,7 @@ int main(int argc, char **argv){
       aS[nS].zSql = aRep[i].zSql ? aRep[i].zSql : azRepSql[i];
       aS[nS].bWrite = aRep[i].bWrite;
       aS[nS].bInTxn = aRep[i].bInTxn;
-      nS++;
+      NEXT_SCENARIO(nS);
     }
   }
 

@@ -121,6 +121,17 @@ if(LINEAGE_VALGRIND)
   set_tests_properties(fault PROPERTIES ENVIRONMENT "LINEAGE_VALGRIND=1")
 endif()
 
+# Many processes on one database, and writers killed mid-call
+# (tests/stress.c): the figures are printed. Not under valgrind (it runs
+# processes for time, not for memory checks; the sanitizer pass covers it).
+add_executable(lineage_stress tests/stress.c)
+target_include_directories(lineage_stress PRIVATE ${SQLite3_INCLUDE_DIRS})
+target_link_libraries(lineage_stress lineage_static ${SQLite3_LIBRARIES})
+if(NOT LINEAGE_VALGRIND)
+  add_test(NAME stress COMMAND sh -c "mkdir -p '${CMAKE_BINARY_DIR}/testdb/stress' && exec '$<TARGET_FILE:lineage_stress>' '${CMAKE_BINARY_DIR}/testdb/stress'")
+  set_tests_properties(stress PROPERTIES TIMEOUT 300)
+endif()
+
 # The browser test of lineage_html()'s page (tests/browser/browser.cmake).
 include(tests/browser/browser.cmake OPTIONAL)
 
