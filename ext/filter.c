@@ -298,17 +298,29 @@ int lineage_filter_exists(LineageFilter *f, sqlite3_int64 id, int *pbExists){
   return rc;
 }
 
-int lineage_filter_state(LineageFilter *f, sqlite3_int64 id,
-                         sqlite3_context *ctx){
+int lineage_filter_state_text(LineageFilter *f, sqlite3_int64 id,
+                              char **pzState){
   int rc, bExists;
   sqlite3_stmt *pStmt = node_row(f, id, &rc);
+  *pzState = 0;
   if( rc==SQLITE_ROW ){
     const char *zState = state_as_of(f, pStmt, &bExists);
-    if( zState ) sqlite3_result_text(ctx, zState, -1, SQLITE_TRANSIENT);
     rc = SQLITE_OK;
+    if( zState ){
+      *pzState = sqlite3_mprintf("%s", zState);
+      if( *pzState==0 ) rc = SQLITE_NOMEM;
+    }
   }else if( rc==SQLITE_DONE ){
     rc = SQLITE_OK;
   }
   lineage_conn_stmt_done(f->conn, pStmt);
+  return rc;
+}
+
+int lineage_filter_state(LineageFilter *f, sqlite3_int64 id,
+                         sqlite3_context *ctx){
+  char *zState;
+  int rc = lineage_filter_state_text(f, id, &zState);
+  if( zState ) sqlite3_result_text(ctx, zState, -1, sqlite3_free);
   return rc;
 }

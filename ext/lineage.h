@@ -336,6 +336,10 @@ int lineage_filter_exists(LineageFilter *f, sqlite3_int64 id, int *pbExists);
 /* Set ctx to node id's state as of the filter's time. */
 int lineage_filter_state(LineageFilter *f, sqlite3_int64 id,
                          sqlite3_context *ctx);
+/* The same as text: *pzState (sqlite3_free it) is NULL when the node is
+** gone or did not exist then. */
+int lineage_filter_state_text(LineageFilter *f, sqlite3_int64 id,
+                              char **pzState);
 
 /* A breadth-first walk: the queue of discovered nodes and a visited set.
 ** The visited set is a hash set over the queue (open addressing; a slot

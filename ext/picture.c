@@ -16,9 +16,11 @@
 ** levels and clusters; one walk only for 'up' or 'down'). Hidden nodes are
 ** taken out; past max_nodes, whole rings of levels (distance d upstream and
 ** downstream together) are dropped from the farthest in. Each remaining
-** node's panel fields are read with one point query, its edges with one
-** index seek (edges to nodes outside the picture are left out). A cluster
-** that is not expanded becomes one box; every other node is a box of its
+** node's panel fields are read with one point query (with as_of, two more:
+** its state then, from filter.c as the walks give it, and the aliases it
+** held then, from the alias history), its edges with one index seek
+** (edges to nodes outside the picture are left out). A cluster that is not
+** expanded becomes one box; every other node is a box of its
 ** own. Boxes are sized from their labels and placed by layout.c; then one
 ** of dot.c, mermaid.c, json.c writes the text. Every list is in a fixed
 ** order (levels, the walk's discovery order, node ids), so the same graph
@@ -396,8 +398,45 @@ static void pick_nodes(Lx *x, LineagePicture *p, const LineageGraph *g,
   sqlite3_free(aRing);
 }
 
-/* Each node's panel fields: one point query per node. */
-static void read_fields(Lx *x, LineagePicture *p){
+/* With as_of, what a node's panel said then: the state the walks give
+** (filter.c), no duration while it was running, and the aliases held then
+** (the alias history, by its (project, name) index; a database that has no
+** history yet has today's aliases from now on and none before). */
+static void fields_as_of(Lx *x, LineageFilter *pFilter, const char *zNow,
+                         LineagePicNode *q){
+  static const char zAliasSql[] =
+    "SELECT json_group_array(alias) FROM (SELECT h.alias"
+    " FROM main.lineage_alias_assignment h JOIN main.lineage_node n"
+    " ON n.node_id = ?1 AND h.project = n.project AND h.name = n.name"
+    " WHERE h.node_id = ?1 AND h.assigned_at <= ?2"
+    " AND (h.removed_at IS NULL OR h.removed_at > ?2) ORDER BY 1)";
+  const char *zAsOf = lineage_filter_as_of(pFilter);
+  char *zState = 0;
+  int rc = lineage_filter_state_text(pFilter, q->id, &zState);
+  if( rc ){ x->rc = rc; return; }
+  sqlite3_free(q->az[LINEAGE_PIC_STATE]);
+  q->az[LINEAGE_PIC_STATE] = zState;
+  if( q->bRun ){
+    if( zState && strcmp(zState, "running")==0 ){
+      sqlite3_free(q->az[LINEAGE_PIC_DURATION]);
+      q->az[LINEAGE_PIC_DURATION] = 0;
+    }
+    return;
+  }
+  if( lineage_schema_version(x)>=LINEAGE_SCHEMA_V2 ){
+    char *z = lx_text(x, zAliasSql, "it", q->id, zAsOf);
+    if( z==0 ) return;
+    sqlite3_free(q->az[LINEAGE_PIC_ALIASES]);
+    q->az[LINEAGE_PIC_ALIASES] = z;
+  }else if( strcmp(zAsOf, zNow)<0 ){
+    sqlite3_free(q->az[LINEAGE_PIC_ALIASES]);
+    q->az[LINEAGE_PIC_ALIASES] = 0;          /* written as [] */
+  }
+}
+
+/* Each node's panel fields: one point query per node (three with as_of:
+** its state and aliases then). */
+static void read_fields(Lx *x, LineagePicture *p, LineageFilter *pFilter){
   static const char zSql[] =
     "SELECT n.kind, n.project, n.name, n.version, n.type, n.state,"
     " r.display_name, r.started_at,"
@@ -416,6 +455,7 @@ static void read_fields(Lx *x, LineagePicture *p){
   static const signed char aVerCol[LINEAGE_PIC_NFIELD] =
     { -1, 1, 2, 4, 5, -1, -1, -1, 14, 10, 11, 13, 12 };
   sqlite3_stmt *pStmt = lx_prepare(x, zSql, "");
+  char *zNow = lineage_filter_as_of(pFilter) ? lx_time(x, 0, "now") : 0;
   int i, k;
   for(i=0; pStmt && x->rc==SQLITE_OK && i<p->nNode; i++){
     LineagePicNode *q = &p->aNode[i];
@@ -444,8 +484,10 @@ static void read_fields(Lx *x, LineagePicture *p){
           sqlite3_column_text(pStmt, 2), q->version);
       if( q->az[LINEAGE_PIC_REF]==0 ) x->rc = SQLITE_NOMEM;
     }
+    if( zNow && x->rc==SQLITE_OK ) fields_as_of(x, pFilter, zNow, q);
   }
   lx_finalize(x, pStmt);
+  sqlite3_free(zNow);
 }
 
 /* The label of a cluster: "12 versions of model" when its versions share
@@ -704,6 +746,7 @@ static void picture_build(Lx *x, LineageConn *conn, int argc,
                                LINEAGE_GRAPH_BOTH };
   PicOptions o;
   LineageGraph g;
+  LineageFilter *pFilter = 0;
   sqlite3_int64 maxDepth = -1, startId;
   int dirs = LINEAGE_GRAPH_BOTH, rc, i;
   char *zErr = 0;
@@ -734,7 +777,6 @@ static void picture_build(Lx *x, LineageConn *conn, int argc,
   if( o.nExpand ) qsort(o.aExpand, o.nExpand, sizeof(sqlite3_int64), id_cmp);
 
   if( x->rc==SQLITE_OK ){
-    LineageFilter *pFilter = 0;
     rc = SQLITE_OK;
     if( o.bWalkOptions ){
       rc = lineage_filter_open(x->db, conn, argv[3], p->zFunc, azPicOnly,
@@ -755,7 +797,6 @@ static void picture_build(Lx *x, LineageConn *conn, int argc,
         rc = zErr ? SQLITE_ERROR : SQLITE_NOMEM;
       }
     }
-    lineage_filter_free(pFilter);
     if( rc ){
       x->rc = rc;
       x->zErr = zErr ? zErr : (rc==SQLITE_NOMEM ? 0 :
@@ -763,11 +804,12 @@ static void picture_build(Lx *x, LineageConn *conn, int argc,
     }
   }
   if( x->rc==SQLITE_OK ) pick_nodes(x, p, &g, &o, startId);
-  if( x->rc==SQLITE_OK ) read_fields(x, p);
+  if( x->rc==SQLITE_OK ) read_fields(x, p, pFilter);
   if( x->rc==SQLITE_OK ) make_boxes(x, p, &g, &o);
   if( x->rc==SQLITE_OK ) read_edges(x, p);
   if( x->rc==SQLITE_OK ) place(x, p);
   lineage_graph_close(&g);
+  lineage_filter_free(pFilter);
   sqlite3_free(o.aHide);
   sqlite3_free(o.aExpand);
 }

@@ -40,7 +40,8 @@ void lineage_fn_resolve(sqlite3_context *ctx, int argc, sqlite3_value **argv){
 
   lx_init_fn(&x, ctx);
   zNow = lx_time(&x, 0, "now");
-  zAt = zAsOfIn ? lx_time(&x, zAsOfIn, "as_of") : lx_strdup(&x, zNow);
+  zAt = zAsOfIn ? lx_time(&x, zAsOfIn, "as_of")
+               : zNow ? lx_strdup(&x, zNow) : 0;   /* 0: out of memory */
   zProj = lineage_artifact_project(&x, zRef, &r);
   iSchema = lineage_schema_version(&x);
   zSel = r.zSel ? r.zSel : "latest";
