@@ -30,6 +30,7 @@
 #include "bench.h"
 #include "lineage.h"            /* lineage_md5_*, lineage_hex, lineage_base64 */
 #include "lineage_schema_sql.h"
+#include "lineage_adjacency_sql.h"
 #include "lineage_views_sql.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -517,6 +518,7 @@ int bench_generate(sqlite3 *db, int shape, long long nTarget, int bBulk,
   if( bBulk ){
     char zSql[512];
     if( sqlite3_exec(db, lineage_schema_sql, 0, 0, &zErr)
+     || sqlite3_exec(db, lineage_adjacency_sql, 0, 0, &zErr)
      || sqlite3_exec(db, lineage_views_sql, 0, 0, &zErr) ){
       fprintf(stderr, "generate: schema: %s\n", zErr);
       sqlite3_free(zErr);
@@ -594,6 +596,8 @@ long long bench_compare_tables(sqlite3 *db, const char *zOther){
     {"lineage_alias", "project, name, alias, node_id"},
     {"lineage_file", "node_id, path, digest, size, ref_uri"},
     {"lineage_edge", "src, dst"},
+    {"lineage_adj", "block_key, data"},
+    {"lineage_adj_dirty", "node_key"},
   };
   long long nDiff = 0;
   size_t i;

@@ -709,6 +709,7 @@ typedef struct Extra {       /* per database */
   Meas anaFloor; long long anaFloorRows;
   int bGen; GenStats genFunc, genBulk; int bFunc;
   GenStats genFuncMem; int bFuncMem;  /* functions, temp_store=MEMORY */
+  long long adjBytes, edgeBytes;      /* pages of the blocks, of the edges */
 } Extra;
 static Extra *g_aExtra; static int g_nExtra;
 
@@ -786,8 +787,9 @@ static void make_db(Extra *x, int shape, long long size, int bFunc){
     db_path(zBulk, sizeof(zBulk), shape, size, "-bulk");
     unlink(zBulk);
     {
-      sqlite3 *db2 = open_db(zBulk, 0);
+      sqlite3 *db2 = open_db(zBulk, 1);
       if( bench_generate(db2, shape, size, 1, &x->genBulk) ) exit(2);
+      exec(db2, "SELECT lineage_rebuild()");
       sqlite3_close(db2);
     }
     {
@@ -821,9 +823,11 @@ static void make_db(Extra *x, int shape, long long size, int bFunc){
       x->bFuncMem = 1;
     }
   }else{
-    db = open_db(zPath, 0);
+    db = open_db(zPath, 1);
     fprintf(stderr, "generating %s in bulk...\n", zPath);
     if( bench_generate(db, shape, size, 1, &x->genBulk) ) exit(2);
+    /* Plain INSERTs leave the packed blocks to the next write: pack them. */
+    exec(db, "SELECT lineage_rebuild()");
   }
   ensure_bench_edge(db);
   sqlite3_close(db);
@@ -858,6 +862,10 @@ static void bench_db(int shape, long long size, int bFunc){
   x->nNode = nNode;
   x->nEdge = int_query(db, "SELECT count(*) FROM lineage_edge");
   fprintf(stderr, "benchmarking %s (%lld nodes, %lld edges)\n", zPath, nNode, x->nEdge);
+  x->adjBytes = int_query(db, "SELECT coalesce(sum(pgsize), 0) FROM dbstat "
+                              "WHERE name = 'lineage_adj'");
+  x->edgeBytes = int_query(db, "SELECT coalesce(sum(pgsize), 0) FROM dbstat "
+                               "WHERE name IN ('lineage_edge', 'lineage_edge_dst')");
 
   /* Full scans, and the CSR (the floor and the truth). */
   {
@@ -1152,6 +1160,21 @@ static void report_size(long long size){
   }
 }
 
+static void report_storage(long long size){
+  int i;
+  out("\n#### Storage\n\n*blocks*: the pages of `lineage_adj` (both directions); "
+      "*edges*: the pages of `lineage_edge` and its `(dst, src)` index (dbstat).\n\n");
+  out("| shape | nodes | edges | blocks KiB | edges KiB | blocks/edges |\n");
+  out("|---|--:|--:|--:|--:|--:|\n");
+  for(i=0; i<g_nExtra; i++){
+    Extra *x = &g_aExtra[i];
+    if( x->size!=size ) continue;
+    out("| %s | %lld | %lld | %lld | %lld | %.0f%% |\n", bench_shape_name[x->shape],
+        x->nNode, x->nEdge, x->adjBytes/1024, x->edgeBytes/1024,
+        x->edgeBytes ? 100.0*(double)x->adjBytes/(double)x->edgeBytes : 0.0);
+  }
+}
+
 static void report_writes(void){
   int i, bAny = 0;
   for(i=0; i<g_nExtra; i++) if( g_aExtra[i].bGen && g_aExtra[i].bFunc ) bAny = 1;
@@ -1401,7 +1424,10 @@ int main(int argc, char **argv){
     }
     sqlite3_close(db);
   }
-  for(s=0; s<O.nSize; s++) report_size(O.aSize[s]);
+  for(s=0; s<O.nSize; s++){
+    report_size(O.aSize[s]);
+    report_storage(O.aSize[s]);
+  }
   report_writes();
   report_targets();
   if( g_md ) fclose(g_md);

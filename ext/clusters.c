@@ -38,7 +38,7 @@
 typedef struct CluVtab {
   sqlite3_vtab base;
   sqlite3 *db;
-  LineageConn *conn;          /* the connection's adjacency cache */
+  LineageConn *conn;          /* the connection: statements and blocks */
 } CluVtab;
 
 typedef struct CluCursor {

@@ -52,7 +52,7 @@ void lineage_fn_debug(sqlite3_context *ctx, int argc, sqlite3_value **argv){
       "sqlite running: %s\n"
       "sqlite minimum: %s\n"
       "cache limit default: %lld bytes\n"
-      "cache block: %u node ids\n"
+      "packed block: %u node ids\n"
       "clusters min_size default: %d\n"
       "walks max_depth default: none",
       LINEAGE_VERSION,
@@ -65,7 +65,7 @@ void lineage_fn_debug(sqlite3_context *ctx, int argc, sqlite3_value **argv){
 #endif
       LINEAGE_LINKING, SQLITE_VERSION, sqlite3_libversion(),
       LINEAGE_MIN_SQLITE_TEXT, (long long)LINEAGE_CACHE_DEFAULT_LIMIT,
-      LINEAGE_BLOCK, LINEAGE_DEFAULT_MIN_SIZE);
+      (unsigned int)LINEAGE_ADJ_BLOCK, LINEAGE_DEFAULT_MIN_SIZE);
   if( z==0 ){
     sqlite3_result_error_nomem(ctx);
     return;

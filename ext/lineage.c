@@ -53,6 +53,8 @@ static const struct {
   { "lineage_html",     1, 1, 4, READER, lineage_fn_html },
   { "lineage_fingerprint", 1, 1, 1, READER, lineage_fn_fingerprint },
   { "lineage_resolve",  1, 1, 2, READER, lineage_fn_resolve },
+  { "lineage_rebuild",  0, 0, 0, WRITER, lineage_fn_rebuild },
+  { "lineage_check",    0, 0, 0, READER, lineage_fn_check },
   { "lineage_replicated", 0, 0, 1, WRITER, lineage_fn_replicated },
 };
 
@@ -130,13 +132,6 @@ int sqlite3_lineage_init(sqlite3 *db, char **pzErrMsg,
     if( rc!=SQLITE_OK && pzErrMsg ){
       *pzErrMsg = sqlite3_mprintf("lineage: cannot register function "
                                   "lineage_cache: %s", sqlite3_errmsg(db));
-    }
-  }
-  if( rc==SQLITE_OK ){
-    rc = lineage_register_cache_fill(db);
-    if( rc!=SQLITE_OK && pzErrMsg ){
-      *pzErrMsg = sqlite3_mprintf("lineage: cannot register function "
-                                  "lineage_cache_fill: %s", sqlite3_errmsg(db));
     }
   }
   for(i=0; rc==SQLITE_OK && i<sizeof(aModule)/sizeof(aModule[0]); i++){

@@ -227,54 +227,18 @@ void lineage_alias_remove(Lx *x, const LineageNode *p, const char *zAlias,
 ** (after p was deleted), if any. */
 void lineage_latest_refresh(Lx *x, const LineageNode *p, const char *zAt);
 
-/* ---- cache.c: per-connection state and the adjacency cache -------------- */
+/* ---- conn.c: per-connection state ---------------------------------------- */
 
 /* Which way a walk follows the edges. */
 #define LINEAGE_UPSTREAM   0   /* dst -> src: where a node came from */
 #define LINEAGE_DOWNSTREAM 1   /* src -> dst: what was made from it */
-#define LINEAGE_BOTHWAYS   2   /* either way (a walker only, no cache) */
+#define LINEAGE_BOTHWAYS   2   /* either way (a walker only, no blocks) */
 
-/* Node ids per block of the adjacency cache: a block is loaded from one
-** range scan, once the walks' index seeks into it have cost about as much. */
-#define LINEAGE_BLOCK_BITS 10
-#define LINEAGE_BLOCK      (1u << LINEAGE_BLOCK_BITS)
-
-/* A new connection's cache limit (lineage_cache() changes it): enough for
-** the edges of a graph of millions of nodes. */
+/* A new connection's limit on the blocks it keeps between walks
+** (lineage_cache() changes it): the benchmark's 100k-node graphs take
+** 1.5-2.9 MiB of blocks, so this keeps all of a graph of several million
+** nodes. */
 #define LINEAGE_CACHE_DEFAULT_LIMIT ((sqlite3_int64)128 << 20)
-
-/* One block of one direction's edges in memory (compressed sparse rows):
-** the neighbours of node (block's first id + i) are aNbr[aOff[i] ..
-** aOff[i+1]), in the order an index seek gives. */
-typedef struct LineageBlock {
-  unsigned int aOff[LINEAGE_BLOCK+1];
-  unsigned int nNbr;
-  unsigned int aNbr[1];      /* nNbr of them: allocated to size */
-} LineageBlock;
-
-/* What the index seeks into a block not loaded have cost so far. */
-typedef struct LineageSeeks {
-  unsigned int nSeek;        /* 0xffffffff: the block is not to be loaded */
-  unsigned int nRow;         /* the neighbours they returned */
-} LineageSeeks;
-
-/* One direction's cache for one data version: the blocks loaded so far.
-** Reference counted: a walk keeps the snapshot it started with. */
-typedef struct LineageCsr {
-  int nRef;
-  unsigned int version;      /* SQLite's data version of main it holds */
-  int dir;
-  unsigned int nNode;        /* ids 0 .. nNode-1 can be cached */
-  unsigned int nBlock;
-  LineageBlock **apBlock;    /* nBlock; NULL: not loaded */
-  LineageSeeks *aSeeks;      /* nBlock */
-  sqlite3_int64 nByte;       /* memory held: the arrays and the blocks */
-  sqlite3_int64 nLoaded;     /* blocks loaded */
-  sqlite3_int64 nHit;        /* nodes expanded from loaded blocks */
-  sqlite3_int64 nSeekAll;    /* seeks counted, all blocks together, */
-  sqlite3_int64 nRowAll;     /* and the neighbours they returned */
-  int bAllTried;             /* the load of every block was tried */
-} LineageCsr;
 
 /* The pAux of the walk modules: the connection and the direction. */
 typedef struct LineageModAux {
@@ -282,32 +246,60 @@ typedef struct LineageModAux {
   int dir;
 } LineageModAux;
 
+typedef struct LineageCache LineageCache;
 LineageConn *lineage_conn_new(sqlite3 *db);
 void lineage_conn_ref(LineageConn *c);
 void lineage_conn_unref(void *c);           /* an xDestroy */
 LineageModAux *lineage_conn_aux(LineageConn *c, int dir);
 void lineage_aux_unref(void *pAux);         /* the modules' xDestroy */
-/* The cache of direction dir for the data the connection sees now, with a
-** reference for the caller; NULL when it may not be used (turned off,
-** inside a write transaction). */
-LineageCsr *lineage_cache_get(LineageConn *c, int dir);
-/* The loaded block holding node id's neighbours, or NULL: then the caller
-** seeks, and tells lineage_cache_seeked() how many neighbours it read. Once
-** a block's seeks have cost about what loading it would, it is loaded (and
-** returned). */
-const LineageBlock *lineage_cache_block(LineageConn *c, LineageCsr *p,
-                                        sqlite3_int64 id);
-void lineage_cache_seeked(LineageCsr *p, sqlite3_int64 id, unsigned int nRow);
-void lineage_csr_release(LineageCsr *p);
-/* The writers' statement cache: a statement for the SQL literal zSql (kept
-** for reuse when possible), given back with lineage_conn_stmt_done. */
+LineageCache *lineage_conn_cache(LineageConn *c);
+/* The statement cache: a statement for the SQL literal zSql (kept for
+** reuse when possible), given back with lineage_conn_stmt_done. */
 sqlite3_stmt *lineage_conn_stmt(LineageConn *c, const char *zSql, int *pRc);
 void lineage_conn_stmt_done(LineageConn *c, sqlite3_stmt *pStmt);
 /* A walk table was connected (+1) or disconnected (-1). */
 void lineage_conn_vtab(LineageConn *c, int nDelta);
+
+/* ---- adjacency.c: the packed blocks in the database -------------------- */
+
+/* Node ids per block: 256 ids, a 1 KiB header of offsets and 2-3 bytes an
+** edge, so a block of a typical lineage graph fits one 4 KiB page. */
+#define LINEAGE_ADJ_BLOCK 256
+
+/* One node's packed neighbour list, being decoded. */
+typedef struct LineageSlot {
+  const unsigned char *p, *pEnd;
+  sqlite3_int64 prev;
+  int bFirst;
+} LineageSlot;
+/* The next neighbour into *pId: 1, or 0 at the end of the list. */
+int lineage_slot_next(LineageSlot *s, sqlite3_int64 *pId);
+/* 1 when a[0..n) is a well-formed block. */
+int lineage_adj_valid(const unsigned char *a, int n);
+/* Slot i of valid block a into *s: 1, or 0 when its list is too long to
+** be packed (seek it). */
+int lineage_adj_slot_of(const unsigned char *a, unsigned int i, LineageSlot *s);
+/* The writers' one call (inside their savepoint, after their edges): fold
+** the dirty lists into their blocks and pack the complete blocks of new
+** ids (all of them after a migration or lineage_rebuild). */
+void lineage_adj_sync(Lx *x);
+void lineage_fn_rebuild(sqlite3_context*, int, sqlite3_value**);
+void lineage_fn_check(sqlite3_context*, int, sqlite3_value**);
+
+/* ---- cache.c: the blocks as the walks read them ------------------------- */
+typedef struct LineageAdjReader LineageAdjReader;
+LineageCache *lineage_cache_new(LineageConn *conn, sqlite3 *db);
+void lineage_cache_free(LineageCache *c);
+/* A reader of direction dir's blocks for one walk, on the data the
+** connection sees now. */
+int lineage_adj_open(LineageConn *conn, int dir, LineageAdjReader **pp);
+void lineage_adj_close(LineageAdjReader *r);
+/* Node id's neighbours from the blocks into *s: 1, or 0 when the walker
+** must seek them (dirty, not packed, too long, or unreadable). */
+int lineage_adj_slot(LineageAdjReader *r, sqlite3_int64 id, LineageSlot *s);
+/* Ids 0 .. this-1 are the graph's (the visited bitmap's range). */
+sqlite3_int64 lineage_adj_ids(const LineageAdjReader *r);
 void lineage_fn_cache(sqlite3_context*, int, sqlite3_value**);
-/* Register lineage_cache_fill(), the block loader's internal aggregate. */
-int lineage_register_cache_fill(sqlite3 *db);
 
 /* ---- walker.c: breadth-first search ------------------------------------ */
 
@@ -351,31 +343,28 @@ int lineage_filter_state_text(LineageFilter *f, sqlite3_int64 id,
 
 /* A breadth-first walk: the queue of discovered nodes and a visited set.
 ** The visited set is a hash set over the queue (open addressing; a slot
-** holds a queue index + 1, 0 if empty), or, once a walk with the cache
-** (which knows the range of ids) has reached 1/32 of that range, a bitmap
-** over node ids. */
+** holds a queue index + 1, 0 if empty), or, once a walk has reached 1/32
+** of the graph's ids, a bitmap over node ids. */
 typedef struct LineageWalker {
   LineageVisit *aQueue;
   unsigned int nQueue, nAlloc;
   unsigned int *aSlot;        /* hash set, when aBit is not in use */
   unsigned int nSlotMask;     /* number of slots - 1 (a power of two) */
   int bHashed;                /* aSlot indexes the whole queue */
-  unsigned char *aBit;        /* bitmap of visited ids, with pCsr */
+  unsigned char *aBit;        /* bitmap of visited ids */
   sqlite3_int64 nBit;         /* ids 0 .. nBit-1 have a bit */
   int bBitmap;                /* the visited set is aBit */
   unsigned int nBitmapAt;     /* switch to aBit when the queue is this long */
   unsigned int iExpand;       /* queue[iExpand] is the next node to expand */
   int bExpanding;             /* queue[iExpand-1]'s neighbours are being read */
-  int bFromMemory;            /* the node's neighbours come from a block */
-  const unsigned int *aNbr;   /* then: aNbr[iNbr .. iNbrEnd) are left */
-  unsigned int iNbr, iNbrEnd;
-  unsigned int nSeekRow;      /* neighbours the current seek has read */
+  int bFromBlock;             /* the node's neighbours come from its block */
+  LineageSlot slot;           /* then: the rest of them */
   sqlite3_int64 maxDepth;     /* deepest depth to discover; -1: no limit */
   LineageFilter *pFilter;     /* asked about every node found; may be NULL */
   sqlite3_stmt *pNeighbors;   /* one index seek: a node's neighbours */
-  LineageConn *conn;          /* owner of the adjacency cache */
+  LineageConn *conn;          /* lends the statements and the blocks */
   int dir;
-  LineageCsr *pCsr;           /* the adjacency cache, when usable */
+  LineageAdjReader *pAdj;     /* the packed blocks, one way walks only */
   char *zErr;                 /* "lineage: ..." of a bad edge row, or NULL */
 } LineageWalker;
 
@@ -629,7 +618,7 @@ int lineage_replicated(LineageConn *c);
 ** zFunc's changes must reach a COMMIT to be replicated. */
 void lineage_replicated_check(Lx *x, const char *zFunc);
 void lineage_fn_replicated(sqlite3_context*, int, sqlite3_value**);
-/* The flag itself, kept in the connection's state (cache.c). */
+/* The flag itself, kept in the connection's state (conn.c). */
 int lineage_conn_replicated(LineageConn *c);
 void lineage_conn_set_replicated(LineageConn *c);
 

@@ -148,6 +148,7 @@ void lineage_fn_run_start(sqlite3_context *ctx, int argc, sqlite3_value **argv){
     zRef = run_ref(zProject, zRunId);
     if( zRef==0 ) x.rc = SQLITE_NOMEM;
   }
+  lineage_adj_sync(&x);
   if( lx_end(&x, ctx)==SQLITE_OK ){
     /* Handed over, not copied: nothing may fail after the commit. */
     sqlite3_result_text(ctx, zRef, -1, sqlite3_free);
@@ -246,6 +247,7 @@ void lineage_fn_use_artifact(sqlite3_context *ctx, int argc, sqlite3_value **arg
     zRef = lineage_version_ref(&ver, strcmp(ver.zProject, run.zProject)!=0);
     if( zRef==0 ) x.rc = SQLITE_NOMEM;
   }
+  lineage_adj_sync(&x);
   if( lx_end(&x, ctx)==SQLITE_OK ){
     /* Handed over, not copied: nothing may fail after the commit. */
     sqlite3_result_text(ctx, zRef, -1, sqlite3_free);

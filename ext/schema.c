@@ -1,10 +1,11 @@
 /*
 ** schema.c: the lineage tables, created on the first write, and migrated.
 **
-** sql/schema.sql (the tables) and sql/views.sql (the views) are embedded at
+** sql/schema.sql (the tables), sql/adjacency.sql (the walks' packed
+** adjacency: ext/adjacency.c) and sql/views.sql (the views) are embedded at
 ** build time. A writer calls lineage_schema_ensure() or
 ** lineage_schema_check() inside its transaction: when lineage_meta is missing
-** the first runs both scripts; otherwise both check the recorded
+** the first runs the three scripts; otherwise both check the recorded
 ** schema_version. A newer one is refused. An older one is migrated there and
 ** then, inside the writer's savepoint, so the migration and the write are
 ** kept or lost together (inside the writer's transaction or savepoint):
@@ -25,6 +26,7 @@
 */
 #include "lineage.h"
 #include "lineage_schema_sql.h"
+#include "lineage_adjacency_sql.h"
 #include "lineage_views_sql.h"
 #include "lineage_migrate_1_sql.h"
 #include <string.h>
@@ -39,6 +41,7 @@ static const struct {
   const char *zSql;
 } aStep[] = {
   { 2, "sql/migrate-1.sql", lineage_migrate_1_sql },
+  { 2, "sql/adjacency.sql", lineage_adjacency_sql },
 };
 
 int lineage_schema_exists(Lx *x){
@@ -140,6 +143,7 @@ void lineage_schema_ensure(Lx *x){
   v = schema_version(x);
   if( v<0 && !lineage_schema_exists(x) && x->rc==SQLITE_OK ){
     schema_exec(x, lineage_schema_sql, "cannot create the lineage tables");
+    schema_exec(x, lineage_adjacency_sql, "cannot create the lineage tables");
     schema_exec(x, lineage_views_sql, "cannot create the lineage views");
     x->bSchema = x->rc==SQLITE_OK;
     return;

@@ -45,7 +45,7 @@
 typedef struct WalkVtab {
   sqlite3_vtab base;
   sqlite3 *db;
-  LineageConn *conn;          /* the connection's adjacency cache */
+  LineageConn *conn;          /* the connection: statements and blocks */
   int dir;                    /* LINEAGE_UPSTREAM or LINEAGE_DOWNSTREAM */
 } WalkVtab;
 

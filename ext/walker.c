@@ -9,12 +9,13 @@
 ** one new node has joined the queue: so the first rows of a walk come out
 ** before a node with forty thousand neighbours has been read to the end.
 **
-** Neighbours come from ONE prepared index seek per node (lineage_edge's
-** primary key (src,dst) downstream, its index (dst,src) upstream), or, once
-** the connection has loaded the block of ids holding the node (cache.c),
-** from the compressed rows there: the same neighbours in the same order.
-** The visited set is a hash set over the queue; with the cache, which knows
-** the range of ids, a walk over 1/32 of them switches to a bitmap. Resetting
+** Neighbours come from the node's slot in the packed blocks (cache.c reads
+** them, adjacency.c keeps them), or, for a node the blocks cannot answer
+** (dirty, newer than the blocks, a very long list), from ONE prepared index
+** seek (lineage_edge's primary key (src,dst) downstream, its index
+** (dst,src) upstream): the same neighbours in the same order either way.
+** The visited set is a hash set over the queue; a walk over 1/32 of the
+** graph's ids switches to a bitmap. Resetting
 ** either for the next walk costs the size of the last walk, not of the
 ** graph. Nothing here recurses: a chain a million nodes deep is a million
 ** steps and no stack. Memory: 16-20 bytes a node in the queue plus 6-12
@@ -114,12 +115,18 @@ static int walker_use_bitmap(LineageWalker *w, sqlite3_int64 nId){
   return SQLITE_OK;
 }
 
-/* When to switch to the bitmap: at 1/32 of the ids the cache covers (the
-** bitmap is then at most 4 bytes per visited node), and only with the
-** cache, which knows that range. */
+/* The ids the bitmap covers: the graph's (0 without the blocks' reader). */
+static sqlite3_int64 walker_ids(const LineageWalker *w){
+  sqlite3_int64 n = w->pAdj ? lineage_adj_ids(w->pAdj) : 0;
+  return n>0xffffffffLL ? 0 : n;
+}
+
+/* When to switch to the bitmap: at 1/32 of the graph's ids (the bitmap is
+** then at most 4 bytes per visited node), and only when that range is
+** known. */
 static void walker_bitmap_threshold(LineageWalker *w){
-  unsigned int n = w->pCsr ? w->pCsr->nNode/32 : 0;
-  w->nBitmapAt = w->pCsr==0 ? 0xffffffff : n<1024 ? 1024 : n;
+  sqlite3_int64 n = walker_ids(w);
+  w->nBitmapAt = n==0 ? 0xffffffff : n/32<1024 ? 1024 : (unsigned int)(n/32);
 }
 
 /* Append id unless already discovered; the filter, if any, judges it
@@ -169,19 +176,19 @@ static int walker_visit(LineageWalker *w, sqlite3_int64 id,
     w->bHashed = 0;
   }else{
     w->aSlot[h] = w->nQueue;
-    if( w->nQueue>=w->nBitmapAt && w->pCsr ){
-      return walker_use_bitmap(w, w->pCsr->nNode);
+    if( w->nQueue>=w->nBitmapAt ){
+      return walker_use_bitmap(w, walker_ids(w));
     }
   }
   return SQLITE_OK;
 }
 
-/* The neighbour query of each direction: one index seek (two both ways). */
+/* The neighbour query of each direction: one index seek. */
 static const char *const azNeighborSql[3] = {
   "SELECT src FROM main.lineage_edge WHERE dst=?1",  /* upstream */
   "SELECT dst FROM main.lineage_edge WHERE src=?1",  /* downstream */
-  ("SELECT dst FROM main.lineage_edge WHERE src=?1 "
-   "UNION ALL SELECT src FROM main.lineage_edge WHERE dst=?1"),  /* both */
+  ("SELECT dst FROM main.lineage_edge WHERE src=?1 " /* both ways */
+   "UNION ALL SELECT src FROM main.lineage_edge WHERE dst=?1"),
 };
 
 int lineage_walker_open(LineageWalker *w, sqlite3 *db, LineageConn *conn,
@@ -195,7 +202,7 @@ int lineage_walker_open(LineageWalker *w, sqlite3 *db, LineageConn *conn,
 
 void lineage_walker_close(LineageWalker *w){
   if( w->pNeighbors ) lineage_conn_stmt_done(w->conn, w->pNeighbors);
-  lineage_csr_release(w->pCsr);
+  lineage_adj_close(w->pAdj);
   sqlite3_free(w->zErr);
   sqlite3_free(w->aQueue);
   sqlite3_free(w->aSlot);
@@ -235,13 +242,16 @@ int lineage_walker_start(LineageWalker *w, sqlite3_int64 id,
     if( rc ) return rc;
   }
   walker_clear(w);
-  if( w->bExpanding && !w->bFromMemory ) sqlite3_reset(w->pNeighbors);
+  if( w->bExpanding && !w->bFromBlock ) sqlite3_reset(w->pNeighbors);
   w->iExpand = 0;
   w->bExpanding = 0;
   w->maxDepth = maxDepth;
-  lineage_csr_release(w->pCsr);
-  w->pCsr = w->conn && w->dir!=LINEAGE_BOTHWAYS
-          ? lineage_cache_get(w->conn, w->dir) : 0;
+  lineage_adj_close(w->pAdj);
+  w->pAdj = 0;
+  if( w->conn && w->dir!=LINEAGE_BOTHWAYS ){
+    int rc = lineage_adj_open(w->conn, w->dir, &w->pAdj);
+    if( rc ) return rc;
+  }
   /* Every walk starts with the hash set (its memory follows the walk);
   ** the bitmap's follows the graph, so it only pays for large walks. */
   w->bBitmap = 0;
@@ -258,30 +268,11 @@ int lineage_walker_add_start(LineageWalker *w, sqlite3_int64 id){
 ** (a depth limit). */
 static int walker_begin_node(LineageWalker *w){
   const LineageVisit *v = &w->aQueue[w->iExpand++];
-  LineageCsr *p = w->pCsr;
-  const LineageBlock *b = 0;
   if( v->depth & LINEAGE_VISIT_FLAGS ) return 0;       /* stop or hidden */
   if( w->maxDepth>=0 && (sqlite3_int64)v->depth>=w->maxDepth ) return 0;
-  if( p ){
-    /* A loaded block is one array read away; otherwise cache.c counts the
-    ** seek, and may load the block now. */
-    if( v->id>=0 && v->id<(sqlite3_int64)p->nNode ){
-      b = p->apBlock[v->id >> LINEAGE_BLOCK_BITS];
-    }
-    if( b==0 ) b = lineage_cache_block(w->conn, p, v->id);
-  }
   w->bExpanding = 1;
-  w->bFromMemory = b!=0;
-  if( b ){
-    unsigned int i = (unsigned int)(v->id & (LINEAGE_BLOCK-1));
-    p->nHit++;
-    w->aNbr = b->aNbr;
-    w->iNbr = b->aOff[i];
-    w->iNbrEnd = b->aOff[i+1];
-  }else{
-    sqlite3_bind_int64(w->pNeighbors, 1, v->id);
-    w->nSeekRow = 0;
-  }
+  w->bFromBlock = w->pAdj && lineage_adj_slot(w->pAdj, v->id, &w->slot);
+  if( !w->bFromBlock ) sqlite3_bind_int64(w->pNeighbors, 1, v->id);
   return 1;
 }
 
@@ -294,14 +285,16 @@ int lineage_walker_step(LineageWalker *w){
   }
   iParent = w->iExpand;              /* queue index + 1 of the node */
   depth = LINEAGE_VISIT_DEPTH(&w->aQueue[iParent-1]) + 1;
-  if( w->bFromMemory ){
-    /* From memory: the same neighbours, in the same order, as the seek. */
-    const unsigned int *aNbr = w->aNbr;
-    while( w->iNbr<w->iNbrEnd && w->nQueue==nBefore ){
-      rc = walker_visit(w, aNbr[w->iNbr++], iParent, depth);
+  if( w->bFromBlock ){
+    sqlite3_int64 id;
+    while( w->nQueue==nBefore ){
+      if( !lineage_slot_next(&w->slot, &id) ){
+        w->bExpanding = 0;
+        break;
+      }
+      rc = walker_visit(w, id, iParent, depth);
       if( rc ) return rc;
     }
-    if( w->iNbr>=w->iNbrEnd ) w->bExpanding = 0;
     return SQLITE_OK;
   }
   while( w->nQueue==nBefore ){
@@ -309,16 +302,11 @@ int lineage_walker_step(LineageWalker *w){
     if( rc!=SQLITE_ROW ){
       sqlite3_reset(w->pNeighbors);
       w->bExpanding = 0;
-      if( rc!=SQLITE_DONE ) return rc;
-      if( w->pCsr ){
-        lineage_cache_seeked(w->pCsr, w->aQueue[iParent-1].id, w->nSeekRow);
-      }
-      return SQLITE_OK;
+      return rc==SQLITE_DONE ? SQLITE_OK : rc;
     }
-    w->nSeekRow++;
     if( sqlite3_column_type(w->pNeighbors, 0)!=SQLITE_INTEGER ){
-      /* Not reinterpreted: the cache refuses such a block, so that both
-      ** ways of reading the edges give this error. */
+      /* Not reinterpreted: such a block is never packed (adjacency.c), so
+      ** that both ways of reading the edges give this error. */
       sqlite3_free(w->zErr);
       w->zErr = sqlite3_mprintf("lineage: lineage_edge holds a node id that "
                                 "is not an integer: '%.40s' (an edge of node "

@@ -10,6 +10,8 @@
 --   lineage_alias_assignment    the aliases held now, assigned at the
 --                               migration, how = 'log' (older history was
 --                               not kept)
+--   lineage_adj, lineage_adj_dirty  the walks' packed adjacency: the next
+--                               step, sql/adjacency.sql
 
 ALTER TABLE main.lineage_edge ADD COLUMN requested TEXT;
 ALTER TABLE main.lineage_version ADD COLUMN deleted_at TEXT;
@@ -35,3 +37,4 @@ INSERT INTO main.lineage_alias_assignment(project, name, alias, node_id,
 SELECT project, name, alias, node_id, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
        'log'
 FROM main.lineage_alias ORDER BY project, name, alias;
+

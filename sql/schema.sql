@@ -113,3 +113,4 @@ CREATE TABLE main.lineage_edge(
   PRIMARY KEY (src, dst)
 ) WITHOUT ROWID;
 CREATE INDEX main.lineage_edge_dst ON lineage_edge(dst, src);
+

@@ -239,7 +239,9 @@ static void dump(sqlite3 *db, Str *pOut){
       "CASE WHEN assigned_at LIKE '2026-01-01T%' THEN assigned_at ELSE 'now' END, "
       "how, CASE WHEN removed_at LIKE '2026-01-01T%' THEN removed_at "
       "WHEN removed_at IS NOT NULL THEN 'now' END, removed_how "
-      "FROM lineage_alias_assignment ORDER BY assignment_id;", pOut);
+      "FROM lineage_alias_assignment ORDER BY assignment_id;"
+      "SELECT block_key, hex(data) FROM lineage_adj ORDER BY block_key;"
+      "SELECT node_key FROM lineage_adj_dirty ORDER BY node_key;", pOut);
   }
   str_free(&s);
 }
@@ -607,6 +609,11 @@ static const char *azRead[] = {
 ** it: the columns and tables of version 2 taken away again. */
 static const char zToVersion1[] =
   "DROP VIEW main.lineage_alias_history; DROP VIEW main.lineage_edges;"
+  "DROP TRIGGER main.lineage_edge_adj_insert;"
+  "DROP TRIGGER main.lineage_edge_adj_delete;"
+  "DROP TRIGGER main.lineage_edge_adj_update;"
+  "DROP TABLE main.lineage_adj; DROP TABLE main.lineage_adj_dirty;"
+  "DELETE FROM main.lineage_meta WHERE key='adj_blocks';"
   "DROP TABLE main.lineage_alias_assignment;"
   "ALTER TABLE main.lineage_edge DROP COLUMN requested;"
   "ALTER TABLE main.lineage_version DROP COLUMN deleted_at;"
@@ -620,9 +627,9 @@ static const char zToVersion1[] =
   " JOIN lineage_node d ON d.node_id = e.dst;"
   "UPDATE main.lineage_meta SET value=1 WHERE key='schema_version';";
 
-/* A chain for the adjacency cache: c0 -> ch:v0 -> c1 -> ch:v1 -> ...,
-** every run also using base:v0. Walks of a few hundred nodes make enough
-** seeks for the cache to load (ext/cache.c), in both directions. */
+/* A chain for the packed blocks: c0 -> ch:v0 -> c1 -> ch:v1 -> ..., every
+** run also using base:v0: 301 nodes, so ids 0-255 are one packed block
+** per direction (ext/adjacency.c) and the rest the unpacked tail. */
 #define CHAIN_RUNS 150
 static const char zChainWalks[] =
   "SELECT lineage_cache(1048576) IS NOT NULL;"
@@ -668,7 +675,7 @@ static sqlite3 *make_chain(void){
 int main(int argc, char **argv){
   static Scenario aS[MAX_SCENARIOS];
   int nS = 0, i;
-  sqlite3 *pGraph, *pChain, *pV1;
+  sqlite3 *pGraph, *pChain, *pV1, *pChainV1;
   sqlite3 **apWrite;
   const char *zEnv = getenv("LINEAGE_VALGRIND");
   int nWrite = (int)(sizeof(azWrite)/sizeof(azWrite[0]));
@@ -776,6 +783,39 @@ int main(int argc, char **argv){
   aS[nS].zSql = "SELECT use_artifact('c5', 'ch:v100')";
   aS[nS].bWrite = 1;
   NEXT_SCENARIO(nS);
+  /* block maintenance: hand edits make nodes dirty, the write folds them
+  ** back (and a walk reads dirty, packed and tail nodes) */
+#define HAND_EDITS "INSERT INTO main.lineage_edge(src, dst, created_at) " \
+                   "VALUES (3, 200, 'x'), (200, 7, 'x');" \
+                   "DELETE FROM main.lineage_edge WHERE src=10;"
+  aS[nS].zName = "blocks: walks over dirty nodes";
+  aS[nS].pTmpl = pChain;
+  aS[nS].zPre = HAND_EDITS;
+  aS[nS].zSql = "SELECT count(*), sum(depth) FROM lineage_downstream('base:v0');"
+                "SELECT count(*), sum(depth) FROM lineage_upstream('ch:latest');"
+                "SELECT lineage_check();";
+  NEXT_SCENARIO(nS);
+  aS[nS].zName = "blocks: a write folds hand edits";
+  aS[nS].pTmpl = pChain;
+  aS[nS].zPre = HAND_EDITS;
+  aS[nS].zSql = "SELECT run_start('folder', NULL, "
+                "  '{\"started_at\":\"2026-01-01T00:00:00Z\"}');";
+  aS[nS].bWrite = 1;
+  NEXT_SCENARIO(nS);
+  aS[nS].zName = "blocks: lineage_rebuild";
+  aS[nS].pTmpl = pChain;
+  aS[nS].zPre = HAND_EDITS;
+  aS[nS].zSql = "SELECT lineage_rebuild();";
+  aS[nS].bWrite = 1;
+  NEXT_SCENARIO(nS);
+  /* a version 1 database with a full block: its first write packs it */
+  pChainV1 = open_copy(pChain);
+  must(pChainV1, zToVersion1, 0);
+  aS[nS].zName = "migration: the first write packs";
+  aS[nS].pTmpl = pChainV1;
+  aS[nS].zSql = "SELECT use_artifact('c5', 'ch:v100');";
+  aS[nS].bWrite = 1;
+  NEXT_SCENARIO(nS);
   /* walks after the data changed under a loaded cache */
   aS[nS].zName = "cache: walks after a write";
   aS[nS].pTmpl = pChain;
@@ -852,6 +892,7 @@ int main(int argc, char **argv){
   sqlite3_close(pGraph);
   sqlite3_close(pV1);
   sqlite3_close(pChain);
+  sqlite3_close(pChainV1);
   for(i=0; i<nS; i++){
     if( aS[i].bOwnName ) free((char*)aS[i].zName);
   }

@@ -1,0 +1,519 @@
+/*
+** adjacency.c: the graph stored for the walks, in packed blocks.
+**
+**   SELECT lineage_rebuild();   -- pack every block anew: the blocks written
+**   SELECT lineage_check();     -- 'ok', or the first block that is wrong
+**
+** Per direction, the neighbour lists of LINEAGE_ADJ_BLOCK consecutive node
+** ids are one row of main.lineage_adj (block_key = block*2 + direction, 0
+** upstream, 1 downstream). Its BLOB starts with LINEAGE_ADJ_BLOCK+1 offsets
+** (4 bytes each, little-endian, from the start of the BLOB); slot i, bytes
+** off[i] .. off[i+1], holds the neighbours of node (block's first id + i),
+** ascending (the order an index seek gives): the first as zigzag(id)+1,
+** each next one as its distance from the previous, all LEB128 varints. An
+** empty slot has no neighbours; a slot of the single byte 0 is a list too
+** long to live in a blob (ADJ_LONG_LIST), which a walk seeks. A block with
+** no neighbours at all has no row.
+**
+** Blocks 0 .. adj_blocks-1 (lineage_meta) are packed; nodes beyond are
+** sought in lineage_edge's indexes. Triggers on lineage_edge (plain SQL,
+** sql/schema.sql, so they fire whatever writes the edges, with the
+** extension or without) record every packed node whose list changed in
+** main.lineage_adj_dirty (node_key = node_id*2 + direction); a walk seeks
+** those too. The writers call lineage_adj_sync() inside their savepoint: it
+** folds the dirty lists back into their blocks (copying the clean slots'
+** bytes as they are) and packs every block of ids now complete (below the
+** highest node_id), so the unpacked tail stays within one block. A
+** rollback undoes the blocks, the dirty set and adj_blocks with the edges:
+** they are tables. adj_blocks NULL (a database migrated from version 1, or
+** lineage_rebuild) means: pack all at the next write.
+*/
+#include "lineage.h"
+#include <stdlib.h>
+#include <string.h>
+
+/* A list longer than this is sought, never packed: a seek costs about five
+** rows of a range read, so reading such a list by a seek costs at most 2%
+** more than from a blob, and a hub (a dataset used by 100k runs) does not
+** make every new use rewrite a large blob. */
+#define ADJ_LONG_LIST 256
+
+#define ADJ_HEADER (4*(LINEAGE_ADJ_BLOCK+1))
+
+/* ---- the format -------------------------------------------------------- */
+
+static unsigned int get_u32(const unsigned char *p){
+  return (unsigned int)p[0] | (unsigned int)p[1]<<8
+       | (unsigned int)p[2]<<16 | (unsigned int)p[3]<<24;
+}
+
+int lineage_adj_valid(const unsigned char *a, int n){
+  unsigned int i, prev = ADJ_HEADER;
+  if( n<ADJ_HEADER || get_u32(a)!=ADJ_HEADER ) return 0;
+  for(i=1; i<=LINEAGE_ADJ_BLOCK; i++){
+    unsigned int off = get_u32(a + 4*i);
+    if( off<prev || off>(unsigned int)n ) return 0;
+    prev = off;
+  }
+  return prev==(unsigned int)n;
+}
+
+int lineage_adj_slot_of(const unsigned char *a, unsigned int i,
+                        LineageSlot *s){
+  unsigned int lo = get_u32(a + 4*i), hi = get_u32(a + 4*(i+1));
+  if( hi==lo+1 && a[lo]==0 ) return 0;           /* too long: seek it */
+  s->p = a + lo;
+  s->pEnd = a + hi;
+  s->prev = 0;
+  s->bFirst = 1;
+  return 1;
+}
+
+int lineage_slot_next(LineageSlot *s, sqlite3_int64 *pId){
+  sqlite3_uint64 v = 0;
+  int shift = 0;
+  if( s->p>=s->pEnd ) return 0;
+  while( s->p<s->pEnd && shift<64 ){
+    unsigned char c = *s->p++;
+    v |= (sqlite3_uint64)(c & 0x7f) << shift;
+    if( (c & 0x80)==0 ) break;
+    shift += 7;
+  }
+  if( s->bFirst ){
+    v -= 1;
+    s->prev = (sqlite3_int64)((v >> 1) ^ (~(v & 1) + 1));
+    s->bFirst = 0;
+  }else{
+    s->prev = (sqlite3_int64)((sqlite3_uint64)s->prev + v);
+  }
+  *pId = s->prev;
+  return 1;
+}
+
+/* A growing byte buffer; the first failure to grow sticks in bOom. */
+typedef struct Buf {
+  unsigned char *a;
+  int n, nAlloc;
+  int bOom;
+} Buf;
+
+static int buf_room(Buf *b, int n){
+  if( b->bOom ) return 0;
+  if( b->n+n>b->nAlloc ){
+    int nNew = b->nAlloc ? b->nAlloc*2 : 4096;
+    unsigned char *aNew;
+    while( nNew<b->n+n ) nNew *= 2;
+    aNew = sqlite3_realloc(b->a, nNew);
+    if( aNew==0 ){ b->bOom = 1; return 0; }
+    b->a = aNew;
+    b->nAlloc = nNew;
+  }
+  return 1;
+}
+
+static void buf_varint(Buf *b, sqlite3_uint64 v){
+  if( !buf_room(b, 10) ) return;
+  do{
+    unsigned char c = v & 0x7f;
+    v >>= 7;
+    b->a[b->n++] = c | (v ? 0x80 : 0);
+  }while( v );
+}
+
+static void put_u32(unsigned char *p, unsigned int v){
+  p[0] = (unsigned char)v; p[1] = (unsigned char)(v>>8);
+  p[2] = (unsigned char)(v>>16); p[3] = (unsigned char)(v>>24);
+}
+
+/* Append the slot of the ascending list a[0..n). */
+static void buf_slot(Buf *b, const sqlite3_int64 *a, int n){
+  int i;
+  if( n>ADJ_LONG_LIST ){
+    buf_varint(b, 0);
+    return;
+  }
+  for(i=0; i<n; i++){
+    if( i==0 ){
+      sqlite3_uint64 z = ((sqlite3_uint64)a[0] << 1) ^ (sqlite3_uint64)(a[0] >> 63);
+      buf_varint(b, z+1);
+    }else{
+      buf_varint(b, (sqlite3_uint64)a[i] - (sqlite3_uint64)a[i-1]);
+    }
+  }
+}
+
+/* A block being written: its BLOB in buf, slot by slot, and the list of the
+** node being read (ids ascending). */
+typedef struct BlockOut {
+  Buf buf;
+  unsigned int iSlot;             /* slots 0 .. iSlot-1 are written */
+  sqlite3_int64 *aList;
+  int nList, nListAlloc;
+  int bOom;
+  int bNotInt;                    /* an edge row holds a non-integer id */
+} BlockOut;
+
+static void out_start(BlockOut *o){
+  o->buf.n = 0;
+  o->iSlot = 0;
+  if( buf_room(&o->buf, ADJ_HEADER) ) o->buf.n = ADJ_HEADER;
+}
+
+/* Close slots up to and including iSlot (those before it empty). */
+static void out_slot_end(BlockOut *o, unsigned int iSlot, const sqlite3_int64 *a,
+                         int n){
+  if( o->buf.bOom ) return;
+  while( o->iSlot<iSlot ){
+    put_u32(o->buf.a + 4*o->iSlot++, (unsigned int)o->buf.n);
+  }
+  put_u32(o->buf.a + 4*o->iSlot++, (unsigned int)o->buf.n);
+  buf_slot(&o->buf, a, n);
+}
+
+/* Finish: the offsets of the remaining (empty) slots and the end. 1 when
+** the block holds any neighbour. */
+static int out_finish(BlockOut *o){
+  if( o->buf.bOom ) return 0;
+  while( o->iSlot<=LINEAGE_ADJ_BLOCK ){
+    put_u32(o->buf.a + 4*o->iSlot++, (unsigned int)o->buf.n);
+  }
+  return o->buf.n>ADJ_HEADER;
+}
+
+/* Append column iCol of pStmt's row to the list. A value that is not an
+** integer is never packed: the block is left to seeks, which report it. */
+static void out_list_add(BlockOut *o, sqlite3_stmt *pStmt, int iCol){
+  sqlite3_int64 v = sqlite3_column_int64(pStmt, iCol);
+  if( sqlite3_column_type(pStmt, iCol)!=SQLITE_INTEGER ) o->bNotInt = 1;
+  if( o->nList==o->nListAlloc ){
+    int nNew = o->nListAlloc ? o->nListAlloc*2 : 256;
+    sqlite3_int64 *aNew = sqlite3_realloc64(o->aList, sizeof(*aNew)*(sqlite3_uint64)nNew);
+    if( aNew==0 ){ o->bOom = 1; return; }
+    o->aList = aNew;
+    o->nListAlloc = nNew;
+  }
+  o->aList[o->nList++] = v;
+}
+
+static void out_clear(BlockOut *o){
+  sqlite3_free(o->buf.a);
+  sqlite3_free(o->aList);
+  memset(o, 0, sizeof(*o));
+}
+
+static const char *const azRange[2] = {
+  "SELECT dst, src FROM main.lineage_edge WHERE dst>=?1 AND dst<?2",
+  "SELECT src, dst FROM main.lineage_edge WHERE src>=?1 AND src<?2",
+};
+/* A dirty node's list, up to one past what a slot packs (a hub used by
+** every run is not read whole on each new use). */
+static const char *const azSeek[2] = {
+  "SELECT src FROM main.lineage_edge WHERE dst=?1 LIMIT ?2",
+  "SELECT dst FROM main.lineage_edge WHERE src=?1 LIMIT ?2",
+};
+
+/* Pack block b of direction dir from lineage_edge into o (one range scan
+** of the index a seek of that direction uses). 1 when it holds any
+** neighbour; 0 also when an edge row holds an id that is not an integer
+** (then the block gets no row, and its nodes are sought). */
+static int pack_block(Lx *x, int dir, sqlite3_int64 b, BlockOut *o){
+  sqlite3_int64 lo = b*LINEAGE_ADJ_BLOCK, key = -1;
+  sqlite3_stmt *p = lx_prepare(x, azRange[dir], "ii", lo, lo+LINEAGE_ADJ_BLOCK);
+  out_start(o);
+  o->nList = 0;
+  o->bNotInt = 0;
+  while( p && lx_step(x, p)==SQLITE_ROW ){
+    sqlite3_int64 k = sqlite3_column_int64(p, 0);
+    if( sqlite3_column_type(p, 0)!=SQLITE_INTEGER ) o->bNotInt = 1;
+    if( k!=key && o->nList ){
+      out_slot_end(o, (unsigned int)(key-lo), o->aList, o->nList);
+      o->nList = 0;
+    }
+    key = k;
+    out_list_add(o, p, 1);
+  }
+  lx_finalize(x, p);
+  if( o->nList ) out_slot_end(o, (unsigned int)(key-lo), o->aList, o->nList);
+  if( (o->bOom || o->buf.bOom) && x->rc==SQLITE_OK ) x->rc = SQLITE_NOMEM;
+  return out_finish(o) && !o->bNotInt;
+}
+
+/* Store o as block b of dir (no row when it holds nothing). */
+static void store_block(Lx *x, int dir, sqlite3_int64 b, BlockOut *o, int bAny){
+  if( x->rc ) return;
+  if( bAny ){
+    sqlite3_stmt *p = lx_prepare(x, "INSERT OR REPLACE INTO main.lineage_adj"
+                                    "(block_key, data) VALUES (?1, ?2)", "i",
+                                 b*2+dir);
+    if( p ){
+      if( sqlite3_bind_blob(p, 2, o->buf.a, o->buf.n, SQLITE_STATIC) ){
+        x->rc = SQLITE_NOMEM;
+      }else{
+        lx_step(x, p);
+      }
+    }
+    lx_finalize(x, p);
+  }else{
+    lx_exec(x, "DELETE FROM main.lineage_adj WHERE block_key=?1", "i", b*2+dir);
+  }
+}
+
+/* The stored BLOB of block b of dir, copied into pOut (n = 0: no row). */
+static void read_block(Lx *x, int dir, sqlite3_int64 b, Buf *pOut){
+  sqlite3_stmt *p = lx_prepare(x, "SELECT data FROM main.lineage_adj "
+                                  "WHERE block_key=?1", "i", b*2+dir);
+  pOut->n = 0;
+  if( p && lx_step(x, p)==SQLITE_ROW ){
+    int n = sqlite3_column_bytes(p, 0);
+    const void *a = sqlite3_column_blob(p, 0);
+    if( n>0 && a==0 ){
+      x->rc = SQLITE_NOMEM;
+    }else if( n>0 && buf_room(pOut, n) ){
+      memcpy(pOut->a, a, (size_t)n);
+      pOut->n = n;
+    }
+  }
+  lx_finalize(x, p);
+  if( pOut->bOom && x->rc==SQLITE_OK ) x->rc = SQLITE_NOMEM;
+}
+
+/* ---- keeping the blocks current (the writers) --------------------------- */
+
+static int dirty_key_cmp(const void *a, const void *b){
+  sqlite3_int64 x = *(const sqlite3_int64*)a, y = *(const sqlite3_int64*)b;
+  /* by direction, then node id */
+  sqlite3_int64 dx = x & 1, dy = y & 1;
+  if( dx!=dy ) return dx<dy ? -1 : 1;
+  return (x>>1)<(y>>1) ? -1 : (x>>1)>(y>>1);
+}
+
+/* Rewrite block b of dir with the lists of its dirty nodes aId[0..n)
+** (ascending) read from lineage_edge, every other slot's bytes copied. */
+static void fold_block(Lx *x, int dir, sqlite3_int64 b,
+                       const sqlite3_int64 *aKey, int n, BlockOut *o, Buf *pOld){
+  sqlite3_int64 lo = b*LINEAGE_ADJ_BLOCK;
+  unsigned int i;
+  int j = 0, bAny;
+  read_block(x, dir, b, pOld);
+  if( x->rc ) return;
+  if( pOld->n>0 && !lineage_adj_valid(pOld->a, pOld->n) ){
+    /* Not a block this code wrote: pack it whole. */
+    bAny = pack_block(x, dir, b, o);
+    store_block(x, dir, b, o, bAny);
+    return;
+  }
+  out_start(o);
+  o->bNotInt = 0;
+  for(i=0; i<LINEAGE_ADJ_BLOCK && x->rc==SQLITE_OK; i++){
+    if( j<n && (aKey[j]>>1)==lo+i ){
+      sqlite3_stmt *p = lx_prepare(x, azSeek[dir], "ii", lo+i,
+                                   (sqlite3_int64)ADJ_LONG_LIST+1);
+      o->nList = 0;
+      while( p && lx_step(x, p)==SQLITE_ROW ) out_list_add(o, p, 0);
+      lx_finalize(x, p);
+      if( o->nList ) out_slot_end(o, i, o->aList, o->nList);
+      j++;
+    }else if( pOld->n>0 ){
+      unsigned int s = get_u32(pOld->a + 4*i), e = get_u32(pOld->a + 4*(i+1));
+      if( e>s && !o->buf.bOom ){
+        out_slot_end(o, i, 0, 0);
+        if( buf_room(&o->buf, (int)(e-s)) ){
+          memcpy(o->buf.a + o->buf.n, pOld->a + s, e-s);
+          o->buf.n += (int)(e-s);
+        }
+      }
+    }
+  }
+  if( (o->bOom || o->buf.bOom) && x->rc==SQLITE_OK ) x->rc = SQLITE_NOMEM;
+  bAny = out_finish(o) && !o->bNotInt;
+  /* Unchanged (a hub's list stays too long to pack): nothing to write. */
+  if( x->rc==SQLITE_OK
+   && (bAny ? pOld->n==o->buf.n && memcmp(o->buf.a, pOld->a, (size_t)pOld->n)==0
+            : pOld->n==0) ) return;
+  store_block(x, dir, b, o, bAny);
+}
+
+/* Fold the dirty set into the packed blocks (below nPacked), then empty it. */
+static void fold_dirty(Lx *x, sqlite3_int64 nPacked, BlockOut *o, Buf *pOld){
+  sqlite3_int64 *aKey = 0;
+  int nKey = 0, nAlloc = 0, i, j;
+  sqlite3_stmt *p = lx_prepare(x, "SELECT node_key FROM main.lineage_adj_dirty", 0);
+  while( p && lx_step(x, p)==SQLITE_ROW ){
+    if( nKey==nAlloc ){
+      int nNew = nAlloc ? nAlloc*2 : 64;
+      sqlite3_int64 *aNew = sqlite3_realloc64(aKey, sizeof(*aNew)*(sqlite3_uint64)nNew);
+      if( aNew==0 ){ x->rc = SQLITE_NOMEM; break; }
+      aKey = aNew;
+      nAlloc = nNew;
+    }
+    aKey[nKey++] = sqlite3_column_int64(p, 0);
+  }
+  lx_finalize(x, p);
+  if( nKey>0 && x->rc==SQLITE_OK ){
+    qsort(aKey, (size_t)nKey, sizeof(*aKey), dirty_key_cmp);
+    for(i=0; i<nKey && x->rc==SQLITE_OK; i=j){
+      int dir = (int)(aKey[i] & 1);
+      sqlite3_int64 b = (aKey[i]>>1) / LINEAGE_ADJ_BLOCK;
+      for(j=i+1; j<nKey && (aKey[j] & 1)==dir
+                 && (aKey[j]>>1)/LINEAGE_ADJ_BLOCK==b; j++){}
+      if( (aKey[i]>>1)>=0 && b<nPacked ) fold_block(x, dir, b, aKey+i, j-i, o, pOld);
+    }
+    lx_exec(x, "DELETE FROM main.lineage_adj_dirty", 0);
+  }
+  sqlite3_free(aKey);
+}
+
+/* The first block at or after b with an edge, up to nEnd. */
+static sqlite3_int64 next_block(Lx *x, sqlite3_int64 b, sqlite3_int64 nEnd){
+  sqlite3_int64 lo = b*LINEAGE_ADJ_BLOCK;
+  sqlite3_int64 s = lx_int(x, -1, "SELECT min(src) FROM main.lineage_edge "
+                                  "WHERE src>=?1", "i", lo);
+  sqlite3_int64 d = lx_int(x, -1, "SELECT min(dst) FROM main.lineage_edge "
+                                  "WHERE dst>=?1", "i", lo);
+  sqlite3_int64 m = s<0 ? d : d<0 ? s : s<d ? s : d;
+  if( m<0 ) return nEnd;
+  m /= LINEAGE_ADJ_BLOCK;
+  return m<nEnd ? m : nEnd;
+}
+
+/* Pack blocks nFrom .. of both directions up to the last complete one;
+** returns the new number of packed blocks. */
+static sqlite3_int64 pack_tail(Lx *x, sqlite3_int64 nFrom, BlockOut *o){
+  sqlite3_int64 maxId = lx_int(x, -1, "SELECT max(node_id) FROM main.lineage_node", 0);
+  sqlite3_int64 nEnd = maxId<0 ? 0 : (maxId+1)/LINEAGE_ADJ_BLOCK, b = nFrom;
+  int dir;
+  while( x->rc==SQLITE_OK && b<nEnd && (b = next_block(x, b, nEnd))<nEnd ){
+    for(dir=0; dir<2 && x->rc==SQLITE_OK; dir++){
+      int bAny = pack_block(x, dir, b, o);
+      store_block(x, dir, b, o, bAny);
+    }
+    b++;
+  }
+  return nEnd>nFrom ? nEnd : nFrom;
+}
+
+void lineage_adj_sync(Lx *x){
+  sqlite3_int64 nPacked, nNew;
+  int bAll;
+  BlockOut o;
+  Buf old;
+  if( x->rc || !x->bSchema ) return;
+  memset(&o, 0, sizeof(o));
+  memset(&old, 0, sizeof(old));
+  nPacked = lx_int(x, -1, "SELECT coalesce(value, -1) FROM main.lineage_meta "
+                          "WHERE key='adj_blocks'", 0);
+  bAll = nPacked<0;
+  if( bAll ){
+    lx_exec(x, "DELETE FROM main.lineage_adj", 0);
+    lx_exec(x, "DELETE FROM main.lineage_adj_dirty", 0);
+    nPacked = 0;
+  }else{
+    fold_dirty(x, nPacked, &o, &old);
+  }
+  nNew = pack_tail(x, nPacked, &o);
+  if( nNew!=nPacked || bAll ){
+    lx_exec(x, "INSERT OR REPLACE INTO main.lineage_meta(key, value) "
+               "VALUES ('adj_blocks', ?1)", "i", nNew);
+  }
+  out_clear(&o);
+  sqlite3_free(old.a);
+}
+
+/* lineage_rebuild(): pack every block anew; the number of blocks stored. */
+void lineage_fn_rebuild(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  sqlite3_int64 n = 0;
+  Lx x;
+  (void)argc; (void)argv;
+  lx_init_fn(&x, ctx);
+  /* Nothing to pack (and nothing to write) without the lineage tables. */
+  if( !lineage_schema_exists(&x) ){
+    if( x.rc ) sqlite3_result_error_code(ctx, x.rc);
+    else sqlite3_result_int64(ctx, 0);
+    lx_clear(&x);
+    return;
+  }
+  lx_begin(&x, "lineage_rebuild");
+  lineage_schema_check(&x);
+  if( x.bSchema ){
+    lx_exec(&x, "UPDATE main.lineage_meta SET value=NULL WHERE key='adj_blocks'", 0);
+    lineage_adj_sync(&x);
+    n = lx_int(&x, 0, "SELECT count(*) FROM main.lineage_adj", 0);
+  }
+  if( lx_end(&x, ctx)==SQLITE_OK ) sqlite3_result_int64(ctx, n);
+}
+
+/* ---- lineage_check() ----------------------------------------------------- */
+
+#define NO_BLOCK (-((sqlite3_int64)1 << 62))
+static const char *const azDir[2] = { "upstream", "downstream" };
+
+/* The first difference between the stored block b of dir and the one
+** packed from lineage_edge, ignoring the dirty nodes (sqlite3_malloc'd
+** message), or NULL. */
+static char *check_block(Lx *x, int dir, sqlite3_int64 b, BlockOut *o, Buf *pOld){
+  sqlite3_int64 lo = b*LINEAGE_ADJ_BLOCK;
+  unsigned int i;
+  int bAny = pack_block(x, dir, b, o);
+  read_block(x, dir, b, pOld);
+  if( x->rc ) return 0;
+  if( pOld->n>0 && !lineage_adj_valid(pOld->a, pOld->n) ){
+    return lineage_mprintf("lineage: the %s block of nodes %lld to %lld is not "
+                           "a valid block", azDir[dir], lo, lo+LINEAGE_ADJ_BLOCK-1);
+  }
+  if( pOld->n==0 && bAny==0 ) return 0;
+  for(i=0; i<LINEAGE_ADJ_BLOCK; i++){
+    unsigned int s1 = 0, e1 = 0, s2 = get_u32(o->buf.a+4*i), e2 = get_u32(o->buf.a+4*(i+1));
+    if( pOld->n ){ s1 = get_u32(pOld->a+4*i); e1 = get_u32(pOld->a+4*(i+1)); }
+    if( e1-s1==e2-s2 && (e1==s1 || memcmp(pOld->a+s1, o->buf.a+s2, e1-s1)==0) ) continue;
+    if( lx_int(x, 0, "SELECT 1 FROM main.lineage_adj_dirty WHERE node_key=?1",
+               "i", (lo+i)*2+dir) ) continue;
+    return lineage_mprintf("lineage: the %s neighbours of node %lld in the "
+                           "packed blocks differ from lineage_edge: run "
+                           "lineage_rebuild()", azDir[dir], lo+i);
+  }
+  return 0;
+}
+
+/* lineage_check(): 'ok' when every packed list (of a node not dirty) equals
+** lineage_edge's, else the first difference. */
+void lineage_fn_check(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  char *zBad = 0;
+  sqlite3_int64 nPacked, b;
+  int dir;
+  BlockOut o;
+  Buf old;
+  Lx x;
+  (void)argc; (void)argv;
+  lx_init_fn(&x, ctx);
+  memset(&o, 0, sizeof(o));
+  memset(&old, 0, sizeof(old));
+  if( lineage_schema_version(&x)>=LINEAGE_SCHEMA_V2 ){
+    nPacked = lx_int(&x, -1, "SELECT coalesce(value, -1) FROM main.lineage_meta "
+                             "WHERE key='adj_blocks'", 0);
+    if( nPacked<0 ) nPacked = 0;
+    b = lx_int(&x, NO_BLOCK, "SELECT block_key FROM main.lineage_adj "
+               "WHERE block_key>=?1 OR block_key<0 LIMIT 1", "i", nPacked*2);
+    if( b!=NO_BLOCK ){
+      zBad = lineage_mprintf("lineage: block_key %lld of lineage_adj is not a "
+                             "packed block (%lld are packed)", b, nPacked);
+    }
+    for(b=0; zBad==0 && x.rc==SQLITE_OK && b<nPacked; b++){
+      for(dir=0; zBad==0 && x.rc==SQLITE_OK && dir<2; dir++){
+        zBad = check_block(&x, dir, b, &o, &old);
+      }
+    }
+  }
+  out_clear(&o);
+  sqlite3_free(old.a);
+  if( x.rc ){
+    if( x.rc==SQLITE_NOMEM ) sqlite3_result_error_nomem(ctx);
+    else sqlite3_result_error(ctx, x.zErr ? x.zErr : "lineage: error", -1);
+  }else if( zBad ){
+    sqlite3_result_text(ctx, zBad, -1, sqlite3_free);
+    zBad = 0;
+  }else{
+    sqlite3_result_text(ctx, "ok", 2, SQLITE_STATIC);
+  }
+  sqlite3_free(zBad);
+  lx_clear(&x);
+}
