@@ -69,7 +69,7 @@ static void hash_local_file(Lx *x, const char *zFile, char *zDigest,
   unsigned char *buf, out[16];
   struct stat st;
   size_t n;
-  int fd;
+  int fd, bStat;
   if( x->rc ) return;
 #ifdef O_NONBLOCK
   fd = open(zFile, O_RDONLY | O_NONBLOCK);   /* a FIFO must not block */
@@ -80,9 +80,10 @@ static void hash_local_file(Lx *x, const char *zFile, char *zDigest,
     lx_fail(x, "cannot read local_path '%s': %s", zFile, strerror(errno));
     return;
   }
-  if( fstat(fd, &st)!=0 || !S_ISREG(st.st_mode) ){
+  bStat = fstat(fd, &st)==0;
+  if( !bStat || !S_ISREG(st.st_mode) ){
     lx_fail(x, "local_path '%s' is %s: give a regular file", zFile,
-            fstat(fd, &st)!=0 ? "not readable" : file_kind(st.st_mode));
+            bStat ? file_kind(st.st_mode) : "not readable");
     close(fd);
     return;
   }
