@@ -6,18 +6,21 @@
 **
 ** Per direction, the neighbour lists of LINEAGE_ADJ_BLOCK consecutive node
 ** ids are one row of main.lineage_adj (block_key = block*2 + direction, 0
-** upstream, 1 downstream). Its BLOB starts with LINEAGE_ADJ_BLOCK+1 offsets
-** (4 bytes each, little-endian, from the start of the BLOB); slot i, bytes
-** off[i] .. off[i+1], holds the neighbours of node (block's first id + i),
-** ascending (the order an index seek gives): the first as zigzag(id)+1,
-** each next one as its distance from the previous, all LEB128 varints. An
-** empty slot has no neighbours; a slot of the single byte 0 is a list too
-** long to live in a blob (ADJ_LONG_LIST), which a walk seeks. A block with
-** no neighbours at all has no row.
+** upstream, 1 downstream). Its BLOB is the format byte ADJ_FORMAT, then
+** LINEAGE_ADJ_BLOCK varints, the byte length of each node's slot, then the
+** slots one after the other. Slot i holds the neighbours of node (block's
+** first id + i), ascending (the order an index seek gives): the first as
+** zigzag(its distance from node i)+1 (lineage is recorded in id order, so
+** a neighbour is mostly a few ids away: one byte), each next one as its
+** distance from the previous, all LEB128 varints. An empty slot has no
+** neighbours; a slot of the single byte 0 is a list too long to live in a
+** blob (ADJ_LONG_LIST), which a walk seeks. A block with no neighbours at
+** all has no row. On the graphs of bench/ a block is 0.5-1.1 KiB: about a
+** byte a node and 1-2 bytes an edge.
 **
 ** Blocks 0 .. adj_blocks-1 (lineage_meta) are packed; nodes beyond are
 ** sought in lineage_edge's indexes. Triggers on lineage_edge (plain SQL,
-** sql/schema.sql, so they fire whatever writes the edges, with the
+** sql/adjacency.sql, so they fire whatever writes the edges, with the
 ** extension or without) record every packed node whose list changed in
 ** main.lineage_adj_dirty (node_key = node_id*2 + direction); a walk seeks
 ** those too. The writers call lineage_adj_sync() inside their savepoint: it
@@ -25,8 +28,10 @@
 ** bytes as they are) and packs every block of ids now complete (below the
 ** highest node_id), so the unpacked tail stays within one block. A
 ** rollback undoes the blocks, the dirty set and adj_blocks with the edges:
-** they are tables. adj_blocks NULL (a database migrated from version 1, or
-** lineage_rebuild) means: pack all at the next write.
+** they are tables. adj_blocks NULL (a new database, one migrated from
+** version 1, or lineage_rebuild), or adj_format other than ADJ_FORMAT (the
+** blocks of an earlier release, which stored 4-byte offsets and are read
+** as not valid: sought), means: pack all at the next write.
 */
 #include "lineage.h"
 #include <stdlib.h>
@@ -38,54 +43,75 @@
 ** make every new use rewrite a large blob. */
 #define ADJ_LONG_LIST 256
 
-#define ADJ_HEADER (4*(LINEAGE_ADJ_BLOCK+1))
+/* The first byte of a block of this format (an earlier release's blocks
+** start with 0x04); lineage_meta.adj_format says all blocks are of it. */
+#define ADJ_FORMAT 0x02
 
 /* ---- the format -------------------------------------------------------- */
 
-static unsigned int get_u32(const unsigned char *p){
-  return (unsigned int)p[0] | (unsigned int)p[1]<<8
-       | (unsigned int)p[2]<<16 | (unsigned int)p[3]<<24;
-}
-
-int lineage_adj_valid(const unsigned char *a, int n){
-  unsigned int i, prev = ADJ_HEADER;
-  if( n<ADJ_HEADER || get_u32(a)!=ADJ_HEADER ) return 0;
-  for(i=1; i<=LINEAGE_ADJ_BLOCK; i++){
-    unsigned int off = get_u32(a + 4*i);
-    if( off<prev || off>(unsigned int)n ) return 0;
-    prev = off;
+/* The varint at *pp (before pEnd) into *pV; 0 when it runs past pEnd. */
+static int get_varint(const unsigned char **pp, const unsigned char *pEnd,
+                      sqlite3_uint64 *pV){
+  const unsigned char *p = *pp;
+  sqlite3_uint64 v = 0;
+  int shift = 0;
+  while( p<pEnd && shift<64 ){
+    unsigned char c = *p++;
+    v |= (sqlite3_uint64)(c & 0x7f) << shift;
+    if( (c & 0x80)==0 ){
+      *pp = p;
+      *pV = v;
+      return 1;
+    }
+    shift += 7;
   }
-  return prev==(unsigned int)n;
+  return 0;
 }
 
-int lineage_adj_slot_of(const unsigned char *a, unsigned int i,
-                        LineageSlot *s){
-  unsigned int lo = get_u32(a + 4*i), hi = get_u32(a + 4*(i+1));
+int lineage_adj_decode(const unsigned char *a, int n, unsigned int *aOff){
+  const unsigned char *p = a+1, *pEnd = a+n;
+  sqlite3_uint64 off = 0, len;
+  unsigned int i;
+  if( n<1 || a[0]!=ADJ_FORMAT ) return 0;
+  for(i=0; i<LINEAGE_ADJ_BLOCK; i++){
+    if( !get_varint(&p, pEnd, &len) || len>(sqlite3_uint64)n ) return 0;
+    aOff[i] = (unsigned int)off;
+    off += len;
+  }
+  off += (sqlite3_uint64)(p - a);
+  if( off!=(sqlite3_uint64)n ) return 0;
+  /* Offsets from the start of the BLOB. */
+  for(i=0; i<LINEAGE_ADJ_BLOCK; i++) aOff[i] += (unsigned int)(p - a);
+  aOff[LINEAGE_ADJ_BLOCK] = (unsigned int)n;
+  return 1;
+}
+
+int lineage_adj_slot_of(const unsigned char *a, const unsigned int *aOff,
+                        unsigned int i, sqlite3_int64 id, LineageSlot *s){
+  unsigned int lo = aOff[i], hi = aOff[i+1];
   if( hi==lo+1 && a[lo]==0 ) return 0;           /* too long: seek it */
   s->p = a + lo;
   s->pEnd = a + hi;
-  s->prev = 0;
+  s->prev = id;
   s->bFirst = 1;
   return 1;
 }
 
 int lineage_slot_next(LineageSlot *s, sqlite3_int64 *pId){
-  sqlite3_uint64 v = 0;
-  int shift = 0;
+  sqlite3_uint64 v;
   if( s->p>=s->pEnd ) return 0;
-  while( s->p<s->pEnd && shift<64 ){
-    unsigned char c = *s->p++;
-    v |= (sqlite3_uint64)(c & 0x7f) << shift;
-    if( (c & 0x80)==0 ) break;
-    shift += 7;
+  if( *s->p<0x80 ){
+    v = *s->p++;                               /* the common case: a byte */
+  }else if( !get_varint(&s->p, s->pEnd, &v) ){
+    s->p = s->pEnd;
+    return 0;
   }
   if( s->bFirst ){
     v -= 1;
-    s->prev = (sqlite3_int64)((v >> 1) ^ (~(v & 1) + 1));
+    v = (v >> 1) ^ (~(v & 1) + 1);             /* zigzag decoded */
     s->bFirst = 0;
-  }else{
-    s->prev = (sqlite3_int64)((sqlite3_uint64)s->prev + v);
   }
+  s->prev = (sqlite3_int64)((sqlite3_uint64)s->prev + v);
   *pId = s->prev;
   return 1;
 }
@@ -120,64 +146,86 @@ static void buf_varint(Buf *b, sqlite3_uint64 v){
   }while( v );
 }
 
-static void put_u32(unsigned char *p, unsigned int v){
-  p[0] = (unsigned char)v; p[1] = (unsigned char)(v>>8);
-  p[2] = (unsigned char)(v>>16); p[3] = (unsigned char)(v>>24);
-}
-
-/* Append the slot of the ascending list a[0..n). */
-static void buf_slot(Buf *b, const sqlite3_int64 *a, int n){
+/* Append the slot of node id, whose neighbours are the ascending list
+** a[0..n). A list too long, or whose first neighbour is 2^63 ids away
+** (only made by hand: zigzag+1 would wrap to the marker), is a seek. */
+static void buf_slot(Buf *b, sqlite3_int64 id, const sqlite3_int64 *a, int n){
   int i;
-  if( n>ADJ_LONG_LIST ){
+  sqlite3_uint64 z = 0;
+  if( n>0 ){
+    sqlite3_int64 d = (sqlite3_int64)((sqlite3_uint64)a[0] - (sqlite3_uint64)id);
+    z = ((sqlite3_uint64)d << 1) ^ (sqlite3_uint64)(d >> 63);
+  }
+  if( n>ADJ_LONG_LIST || z==~(sqlite3_uint64)0 ){
     buf_varint(b, 0);
     return;
   }
   for(i=0; i<n; i++){
-    if( i==0 ){
-      sqlite3_uint64 z = ((sqlite3_uint64)a[0] << 1) ^ (sqlite3_uint64)(a[0] >> 63);
-      buf_varint(b, z+1);
-    }else{
-      buf_varint(b, (sqlite3_uint64)a[i] - (sqlite3_uint64)a[i-1]);
-    }
+    buf_varint(b, i==0 ? z+1 : (sqlite3_uint64)a[i] - (sqlite3_uint64)a[i-1]);
   }
 }
 
-/* A block being written: its BLOB in buf, slot by slot, and the list of the
-** node being read (ids ascending). */
+/* A block being written: its slots in data, then (out_finish) the whole
+** BLOB in blob; and the list of the node being read (ids ascending). */
 typedef struct BlockOut {
-  Buf buf;
-  unsigned int iSlot;             /* slots 0 .. iSlot-1 are written */
+  Buf data;                       /* slots 0 .. iSlot-1 */
+  Buf blob;                       /* the finished block */
+  unsigned int aEnd[LINEAGE_ADJ_BLOCK];  /* end of slot i in data */
+  unsigned int iSlot;
+  sqlite3_int64 iFirst;           /* the block's first node id */
   sqlite3_int64 *aList;
   int nList, nListAlloc;
   int bOom;
   int bNotInt;                    /* an edge row holds a non-integer id */
 } BlockOut;
 
-static void out_start(BlockOut *o){
-  o->buf.n = 0;
+static void out_start(BlockOut *o, sqlite3_int64 iFirst){
+  o->data.n = 0;
   o->iSlot = 0;
-  if( buf_room(&o->buf, ADJ_HEADER) ) o->buf.n = ADJ_HEADER;
+  o->iFirst = iFirst;
 }
 
-/* Close slots up to and including iSlot (those before it empty). */
-static void out_slot_end(BlockOut *o, unsigned int iSlot, const sqlite3_int64 *a,
-                         int n){
-  if( o->buf.bOom ) return;
-  while( o->iSlot<iSlot ){
-    put_u32(o->buf.a + 4*o->iSlot++, (unsigned int)o->buf.n);
+/* Slots before iSlot not written yet are empty. */
+static void out_skip_to(BlockOut *o, unsigned int iSlot){
+  while( o->iSlot<iSlot ) o->aEnd[o->iSlot++] = (unsigned int)o->data.n;
+}
+
+/* Slot iSlot (those before it empty): the list a[0..n). */
+static void out_slot(BlockOut *o, unsigned int iSlot, const sqlite3_int64 *a,
+                     int n){
+  out_skip_to(o, iSlot);
+  buf_slot(&o->data, o->iFirst+iSlot, a, n);
+  o->aEnd[o->iSlot++] = (unsigned int)o->data.n;
+}
+
+/* Slot iSlot (those before it empty): n bytes copied from another block. */
+static void out_slot_bytes(BlockOut *o, unsigned int iSlot,
+                           const unsigned char *a, unsigned int n){
+  out_skip_to(o, iSlot);
+  if( n>0 && buf_room(&o->data, (int)n) ){
+    memcpy(o->data.a + o->data.n, a, n);
+    o->data.n += (int)n;
   }
-  put_u32(o->buf.a + 4*o->iSlot++, (unsigned int)o->buf.n);
-  buf_slot(&o->buf, a, n);
+  o->aEnd[o->iSlot++] = (unsigned int)o->data.n;
 }
 
-/* Finish: the offsets of the remaining (empty) slots and the end. 1 when
-** the block holds any neighbour. */
+/* The BLOB into o->blob: the format byte, the slots' lengths, the slots.
+** 1 when the block holds any neighbour. */
 static int out_finish(BlockOut *o){
-  if( o->buf.bOom ) return 0;
-  while( o->iSlot<=LINEAGE_ADJ_BLOCK ){
-    put_u32(o->buf.a + 4*o->iSlot++, (unsigned int)o->buf.n);
+  unsigned int i, prev = 0;
+  out_skip_to(o, LINEAGE_ADJ_BLOCK);
+  o->blob.n = 0;
+  if( o->data.bOom || !buf_room(&o->blob, 1 + 5*LINEAGE_ADJ_BLOCK) ) return 0;
+  o->blob.a[o->blob.n++] = ADJ_FORMAT;
+  for(i=0; i<LINEAGE_ADJ_BLOCK; i++){
+    buf_varint(&o->blob, o->aEnd[i] - prev);
+    prev = o->aEnd[i];
   }
-  return o->buf.n>ADJ_HEADER;
+  if( o->data.n>0 && buf_room(&o->blob, o->data.n) ){
+    memcpy(o->blob.a + o->blob.n, o->data.a, (size_t)o->data.n);
+    o->blob.n += o->data.n;
+  }
+  return !o->blob.bOom && o->data.n>0;
 }
 
 /* Append column iCol of pStmt's row to the list. A value that is not an
@@ -196,7 +244,8 @@ static void out_list_add(BlockOut *o, sqlite3_stmt *pStmt, int iCol){
 }
 
 static void out_clear(BlockOut *o){
-  sqlite3_free(o->buf.a);
+  sqlite3_free(o->data.a);
+  sqlite3_free(o->blob.a);
   sqlite3_free(o->aList);
   memset(o, 0, sizeof(*o));
 }
@@ -219,23 +268,27 @@ static const char *const azSeek[2] = {
 static int pack_block(Lx *x, int dir, sqlite3_int64 b, BlockOut *o){
   sqlite3_int64 lo = b*LINEAGE_ADJ_BLOCK, key = -1;
   sqlite3_stmt *p = lx_prepare(x, azRange[dir], "ii", lo, lo+LINEAGE_ADJ_BLOCK);
-  out_start(o);
+  int bAny;
+  out_start(o, lo);
   o->nList = 0;
   o->bNotInt = 0;
   while( p && lx_step(x, p)==SQLITE_ROW ){
     sqlite3_int64 k = sqlite3_column_int64(p, 0);
     if( sqlite3_column_type(p, 0)!=SQLITE_INTEGER ) o->bNotInt = 1;
     if( k!=key && o->nList ){
-      out_slot_end(o, (unsigned int)(key-lo), o->aList, o->nList);
+      out_slot(o, (unsigned int)(key-lo), o->aList, o->nList);
       o->nList = 0;
     }
     key = k;
     out_list_add(o, p, 1);
   }
   lx_finalize(x, p);
-  if( o->nList ) out_slot_end(o, (unsigned int)(key-lo), o->aList, o->nList);
-  if( (o->bOom || o->buf.bOom) && x->rc==SQLITE_OK ) x->rc = SQLITE_NOMEM;
-  return out_finish(o) && !o->bNotInt;
+  if( o->nList ) out_slot(o, (unsigned int)(key-lo), o->aList, o->nList);
+  bAny = out_finish(o);
+  if( (o->bOom || o->data.bOom || o->blob.bOom) && x->rc==SQLITE_OK ){
+    x->rc = SQLITE_NOMEM;
+  }
+  return bAny && !o->bNotInt;
 }
 
 /* Store o as block b of dir (no row when it holds nothing). */
@@ -246,7 +299,7 @@ static void store_block(Lx *x, int dir, sqlite3_int64 b, BlockOut *o, int bAny){
                                     "(block_key, data) VALUES (?1, ?2)", "i",
                                  b*2+dir);
     if( p ){
-      if( sqlite3_bind_blob(p, 2, o->buf.a, o->buf.n, SQLITE_STATIC) ){
+      if( sqlite3_bind_blob(p, 2, o->blob.a, o->blob.n, SQLITE_STATIC) ){
         x->rc = SQLITE_NOMEM;
       }else{
         lx_step(x, p);
@@ -287,22 +340,23 @@ static int dirty_key_cmp(const void *a, const void *b){
   return (x>>1)<(y>>1) ? -1 : (x>>1)>(y>>1);
 }
 
-/* Rewrite block b of dir with the lists of its dirty nodes aId[0..n)
+/* Rewrite block b of dir with the lists of its dirty nodes aKey[0..n)
 ** (ascending) read from lineage_edge, every other slot's bytes copied. */
 static void fold_block(Lx *x, int dir, sqlite3_int64 b,
                        const sqlite3_int64 *aKey, int n, BlockOut *o, Buf *pOld){
   sqlite3_int64 lo = b*LINEAGE_ADJ_BLOCK;
+  unsigned int aOff[LINEAGE_ADJ_BLOCK+1];
   unsigned int i;
   int j = 0, bAny;
   read_block(x, dir, b, pOld);
   if( x->rc ) return;
-  if( pOld->n>0 && !lineage_adj_valid(pOld->a, pOld->n) ){
-    /* Not a block this code wrote: pack it whole. */
+  if( pOld->n>0 && !lineage_adj_decode(pOld->a, pOld->n, aOff) ){
+    /* Not a block of this format: pack it whole. */
     bAny = pack_block(x, dir, b, o);
     store_block(x, dir, b, o, bAny);
     return;
   }
-  out_start(o);
+  out_start(o, lo);
   o->bNotInt = 0;
   for(i=0; i<LINEAGE_ADJ_BLOCK && x->rc==SQLITE_OK; i++){
     if( j<n && (aKey[j]>>1)==lo+i ){
@@ -311,24 +365,19 @@ static void fold_block(Lx *x, int dir, sqlite3_int64 b,
       o->nList = 0;
       while( p && lx_step(x, p)==SQLITE_ROW ) out_list_add(o, p, 0);
       lx_finalize(x, p);
-      if( o->nList ) out_slot_end(o, i, o->aList, o->nList);
+      if( o->nList ) out_slot(o, i, o->aList, o->nList);
       j++;
-    }else if( pOld->n>0 ){
-      unsigned int s = get_u32(pOld->a + 4*i), e = get_u32(pOld->a + 4*(i+1));
-      if( e>s && !o->buf.bOom ){
-        out_slot_end(o, i, 0, 0);
-        if( buf_room(&o->buf, (int)(e-s)) ){
-          memcpy(o->buf.a + o->buf.n, pOld->a + s, e-s);
-          o->buf.n += (int)(e-s);
-        }
-      }
+    }else if( pOld->n>0 && aOff[i+1]>aOff[i] ){
+      out_slot_bytes(o, i, pOld->a + aOff[i], aOff[i+1]-aOff[i]);
     }
   }
-  if( (o->bOom || o->buf.bOom) && x->rc==SQLITE_OK ) x->rc = SQLITE_NOMEM;
   bAny = out_finish(o) && !o->bNotInt;
+  if( (o->bOom || o->data.bOom || o->blob.bOom) && x->rc==SQLITE_OK ){
+    x->rc = SQLITE_NOMEM;
+  }
   /* Unchanged (a hub's list stays too long to pack): nothing to write. */
   if( x->rc==SQLITE_OK
-   && (bAny ? pOld->n==o->buf.n && memcmp(o->buf.a, pOld->a, (size_t)pOld->n)==0
+   && (bAny ? pOld->n==o->blob.n && memcmp(o->blob.a, pOld->a, (size_t)pOld->n)==0
             : pOld->n==0) ) return;
   store_block(x, dir, b, o, bAny);
 }
@@ -400,12 +449,18 @@ void lineage_adj_sync(Lx *x){
   if( x->rc || !x->bSchema ) return;
   memset(&o, 0, sizeof(o));
   memset(&old, 0, sizeof(old));
-  nPacked = lx_int(x, -1, "SELECT coalesce(value, -1) FROM main.lineage_meta "
-                          "WHERE key='adj_blocks'", 0);
+  /* -1: pack all (adj_blocks NULL, or blocks of another format). */
+  nPacked = lx_int(x, -1, "SELECT CASE WHEN (SELECT value FROM "
+                   "main.lineage_meta WHERE key='adj_format') IS ?1 "
+                   "THEN coalesce(value, -1) ELSE -1 END "
+                   "FROM main.lineage_meta WHERE key='adj_blocks'", "i",
+                   (sqlite3_int64)ADJ_FORMAT);
   bAll = nPacked<0;
   if( bAll ){
     lx_exec(x, "DELETE FROM main.lineage_adj", 0);
     lx_exec(x, "DELETE FROM main.lineage_adj_dirty", 0);
+    lx_exec(x, "INSERT OR REPLACE INTO main.lineage_meta(key, value) "
+               "VALUES ('adj_format', ?1)", "i", (sqlite3_int64)ADJ_FORMAT);
     nPacked = 0;
   }else{
     fold_dirty(x, nPacked, &o, &old);
@@ -452,19 +507,27 @@ static const char *const azDir[2] = { "upstream", "downstream" };
 ** message), or NULL. */
 static char *check_block(Lx *x, int dir, sqlite3_int64 b, BlockOut *o, Buf *pOld){
   sqlite3_int64 lo = b*LINEAGE_ADJ_BLOCK;
+  unsigned int aOld[LINEAGE_ADJ_BLOCK+1], aNew[LINEAGE_ADJ_BLOCK+1];
   unsigned int i;
   int bAny = pack_block(x, dir, b, o);
   read_block(x, dir, b, pOld);
   if( x->rc ) return 0;
-  if( pOld->n>0 && !lineage_adj_valid(pOld->a, pOld->n) ){
+  if( pOld->n>0 && !lineage_adj_decode(pOld->a, pOld->n, aOld) ){
     return lineage_mprintf("lineage: the %s block of nodes %lld to %lld is not "
-                           "a valid block", azDir[dir], lo, lo+LINEAGE_ADJ_BLOCK-1);
+                           "a valid block: run lineage_rebuild()", azDir[dir],
+                           lo, lo+LINEAGE_ADJ_BLOCK-1);
   }
   if( pOld->n==0 && bAny==0 ) return 0;
+  if( pOld->n==0 ) memset(aOld, 0, sizeof(aOld));
+  if( !lineage_adj_decode(o->blob.a, o->blob.n, aNew) ){
+    if( x->rc==SQLITE_OK ) x->rc = SQLITE_NOMEM;
+    return 0;
+  }
   for(i=0; i<LINEAGE_ADJ_BLOCK; i++){
-    unsigned int s1 = 0, e1 = 0, s2 = get_u32(o->buf.a+4*i), e2 = get_u32(o->buf.a+4*(i+1));
-    if( pOld->n ){ s1 = get_u32(pOld->a+4*i); e1 = get_u32(pOld->a+4*(i+1)); }
-    if( e1-s1==e2-s2 && (e1==s1 || memcmp(pOld->a+s1, o->buf.a+s2, e1-s1)==0) ) continue;
+    unsigned int n1 = aOld[i+1]-aOld[i], n2 = aNew[i+1]-aNew[i];
+    if( n1==n2 && (n1==0 || memcmp(pOld->a+aOld[i], o->blob.a+aNew[i], n1)==0) ){
+      continue;
+    }
     if( lx_int(x, 0, "SELECT 1 FROM main.lineage_adj_dirty WHERE node_key=?1",
                "i", (lo+i)*2+dir) ) continue;
     return lineage_mprintf("lineage: the %s neighbours of node %lld in the "

@@ -40,6 +40,7 @@ typedef struct Snap {
   int dir;
   sqlite3_int64 nPacked;      /* ids 0 .. nPacked-1 live in blocks */
   sqlite3_int64 nIds;         /* the highest node_id + 1 */
+  int bAnyDirty;              /* lineage_adj_dirty has rows */
   sqlite3_int64 *aDirty;      /* sorted: nodes to seek */
   int nDirty;
   sqlite3_int64 nBlock;
@@ -62,7 +63,7 @@ struct LineageAdjReader {
   sqlite3_blob *pBlob;        /* on the last block read */
   unsigned char *aBuf;        /* a block not kept (over the limit) */
   sqlite3_int64 iBuf;         /* its number, -1: none */
-  int nBufAlloc;
+  sqlite3_int64 nBufAlloc;
 };
 
 LineageCache *lineage_cache_new(LineageConn *conn, sqlite3 *db){
@@ -99,8 +100,8 @@ void lineage_cache_free(LineageCache *c){
   }
 }
 
-/* The highest node_id + 1 into p->nIds and the number of packed blocks
-** into p->nBlock, with one kept statement: 0 when a value is NULL, the
+/* The highest node_id + 1 into p->nIds, the number of packed blocks into
+** p->nBlock and whether any node is dirty, with one kept statement: 0 when a value is NULL, the
 ** triggers on lineage_edge are missing, or the statement fails (no such
 ** table: a database without lineage, or of schema version 1 before its
 ** first write, has no blocks). */
@@ -111,7 +112,8 @@ static void snap_extent(LineageCache *c, Snap *p){
       "(SELECT value FROM main.lineage_meta WHERE key='adj_blocks'), "
       "(SELECT count(*) FROM main.sqlite_schema WHERE type='trigger' "
       " AND tbl_name='lineage_edge' AND name IN ('lineage_edge_adj_insert',"
-      " 'lineage_edge_adj_delete', 'lineage_edge_adj_update'))", &rc);
+      " 'lineage_edge_adj_delete', 'lineage_edge_adj_update')), "
+      "EXISTS (SELECT 1 FROM main.lineage_adj_dirty)", &rc);
   if( pStmt && sqlite3_step(pStmt)==SQLITE_ROW ){
     if( sqlite3_column_type(pStmt, 0)==SQLITE_INTEGER ){
       p->nIds = sqlite3_column_int64(pStmt, 0);
@@ -122,6 +124,7 @@ static void snap_extent(LineageCache *c, Snap *p){
      && sqlite3_column_int(pStmt, 2)==3 ){
       p->nBlock = sqlite3_column_int64(pStmt, 1);
     }
+    p->bAnyDirty = sqlite3_column_int(pStmt, 3);
   }
   lineage_conn_stmt_done(c->conn, pStmt);
 }
@@ -174,7 +177,7 @@ static int snap_new(LineageCache *c, int dir, Snap **pp){
       sqlite3_int64 i;
       memset(p->apBlock, 0, sizeof(*p->apBlock)*(size_t)p->nBlock);
       for(i=0; i<p->nBlock; i++) p->anByte[i] = BLOCK_UNREAD;
-      rc = snap_dirty(c, p);
+      if( p->bAnyDirty ) rc = snap_dirty(c, p);
     }
   }
   if( rc ){
@@ -247,8 +250,12 @@ static int is_dirty(const Snap *p, sqlite3_int64 id){
   return lo<p->nDirty && p->aDirty[lo]==id;
 }
 
-/* Block b's BLOB (checked), read from the database if need be; NULL:
-** seek its nodes. */
+/* A block in memory: where each slot starts (lineage_adj_decode), then
+** the BLOB's bytes. */
+#define BLOCK_OFFS (sizeof(unsigned int)*(LINEAGE_ADJ_BLOCK+1))
+
+/* Block b, decoded, read from the database if need be; NULL: seek its
+** nodes. */
 static const unsigned char *reader_block(LineageAdjReader *r, sqlite3_int64 b){
   Snap *p = r->p;
   LineageCache *c = r->c;
@@ -280,20 +287,23 @@ static const unsigned char *reader_block(LineageAdjReader *r, sqlite3_int64 b){
   c->nLoad++;
   /* Kept in the snapshot while under the limit (a snapshot of one walk's
   ** own, inside a write transaction, by the default limit). */
-  a = p->nByte + n <= (c->limit>0 ? c->limit : CACHE_DEFAULT_LIMIT)
-    ? sqlite3_malloc(n>0 ? n : 1) : 0;
+  a = p->nByte + (sqlite3_int64)BLOCK_OFFS + n
+        <= (c->limit>0 ? c->limit : CACHE_DEFAULT_LIMIT)
+    ? sqlite3_malloc64(BLOCK_OFFS + (sqlite3_uint64)n) : 0;
   if( a==0 ){
     /* The reader's own buffer, for this block only. */
-    if( r->nBufAlloc<n ){
-      unsigned char *aNew = sqlite3_realloc(r->aBuf, n);
+    if( r->nBufAlloc<(sqlite3_int64)BLOCK_OFFS + n ){
+      unsigned char *aNew = sqlite3_realloc64(r->aBuf, BLOCK_OFFS + (sqlite3_uint64)n);
       if( aNew==0 ) return 0;
       r->aBuf = aNew;
-      r->nBufAlloc = n;
+      r->nBufAlloc = (sqlite3_int64)BLOCK_OFFS + n;
     }
     r->iBuf = -1;
   }
-  rc = sqlite3_blob_read(r->pBlob, a ? a : r->aBuf, n, 0);
-  if( rc==SQLITE_OK && !lineage_adj_valid(a ? a : r->aBuf, n) ){
+  rc = sqlite3_blob_read(r->pBlob, (a ? a : r->aBuf) + BLOCK_OFFS, n, 0);
+  if( rc==SQLITE_OK && !lineage_adj_decode((a ? a : r->aBuf) + BLOCK_OFFS, n,
+                                           (unsigned int*)(a ? a : r->aBuf)) ){
+    /* Not a block of this format (an earlier release's, or damaged). */
     p->anByte[b] = BLOCK_UNUSABLE;
     rc = SQLITE_CORRUPT;
   }
@@ -306,8 +316,8 @@ static const unsigned char *reader_block(LineageAdjReader *r, sqlite3_int64 b){
     return r->aBuf;
   }
   p->apBlock[b] = a;
-  p->anByte[b] = n;
-  p->nByte += n;
+  p->anByte[b] = (int)BLOCK_OFFS + n;
+  p->nByte += (sqlite3_int64)BLOCK_OFFS + n;
   return a;
 }
 
@@ -318,7 +328,8 @@ int lineage_adj_slot(LineageAdjReader *r, sqlite3_int64 id, LineageSlot *s){
   if( p->nDirty && is_dirty(p, id) ) return 0;
   a = reader_block(r, id/LINEAGE_ADJ_BLOCK);
   if( a==0 ) return 0;
-  return lineage_adj_slot_of(a, (unsigned int)(id % LINEAGE_ADJ_BLOCK), s);
+  return lineage_adj_slot_of(a + BLOCK_OFFS, (const unsigned int*)a,
+                             (unsigned int)(id % LINEAGE_ADJ_BLOCK), id, s);
 }
 
 /* lineage_cache([limit]): set the bytes of blocks kept between walks (0:

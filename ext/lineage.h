@@ -262,8 +262,8 @@ void lineage_conn_vtab(LineageConn *c, int nDelta);
 
 /* ---- adjacency.c: the packed blocks in the database -------------------- */
 
-/* Node ids per block: 256 ids, a 1 KiB header of offsets and 2-3 bytes an
-** edge, so a block of a typical lineage graph fits one 4 KiB page. */
+/* Node ids per block: 256 ids, about a byte a node and 1-2 bytes an edge,
+** so a 4 KiB page holds 4-8 blocks of a typical lineage graph. */
 #define LINEAGE_ADJ_BLOCK 256
 
 /* One node's packed neighbour list, being decoded. */
@@ -274,11 +274,13 @@ typedef struct LineageSlot {
 } LineageSlot;
 /* The next neighbour into *pId: 1, or 0 at the end of the list. */
 int lineage_slot_next(LineageSlot *s, sqlite3_int64 *pId);
-/* 1 when a[0..n) is a well-formed block. */
-int lineage_adj_valid(const unsigned char *a, int n);
-/* Slot i of valid block a into *s: 1, or 0 when its list is too long to
-** be packed (seek it). */
-int lineage_adj_slot_of(const unsigned char *a, unsigned int i, LineageSlot *s);
+/* 1 when a[0..n) is a well-formed block; then aOff[i] (i <= 256) is where
+** slot i starts (aOff[256]: the end). */
+int lineage_adj_decode(const unsigned char *a, int n, unsigned int *aOff);
+/* Slot i (node id) of decoded block a into *s: 1, or 0 when its list is
+** too long to be packed (seek it). */
+int lineage_adj_slot_of(const unsigned char *a, const unsigned int *aOff,
+                        unsigned int i, sqlite3_int64 id, LineageSlot *s);
 /* The writers' one call (inside their savepoint, after their edges): fold
 ** the dirty lists into their blocks and pack the complete blocks of new
 ** ids (all of them after a migration or lineage_rebuild). */
