@@ -72,26 +72,31 @@ int lineage_adj_decode(const unsigned char *a, int n, unsigned int *aOff){
   const unsigned char *p = a+1, *pEnd = a+n;
   sqlite3_uint64 off = 0, len;
   unsigned int i;
-  if( n<1 || a[0]!=ADJ_FORMAT ) return 0;
+  if( n<1+LINEAGE_ADJ_BLOCK || a[0]!=ADJ_FORMAT ) return 0;
   for(i=0; i<LINEAGE_ADJ_BLOCK; i++){
-    if( !get_varint(&p, pEnd, &len) || len>(sqlite3_uint64)n ) return 0;
     aOff[i] = (unsigned int)off;
-    off += len;
+    if( p<pEnd && *p<0x80 ){
+      off += *p++;                             /* a slot under 128 bytes */
+    }else if( get_varint(&p, pEnd, &len) && len<=(sqlite3_uint64)n ){
+      off += len;
+    }else{
+      return 0;
+    }
   }
-  off += (sqlite3_uint64)(p - a);
-  if( off!=(sqlite3_uint64)n ) return 0;
-  /* Offsets from the start of the BLOB. */
-  for(i=0; i<LINEAGE_ADJ_BLOCK; i++) aOff[i] += (unsigned int)(p - a);
-  aOff[LINEAGE_ADJ_BLOCK] = (unsigned int)n;
+  len = (sqlite3_uint64)(p - a);
+  if( off+len!=(sqlite3_uint64)n ) return 0;
+  aOff[LINEAGE_ADJ_BLOCK] = (unsigned int)off;
+  aOff[LINEAGE_ADJ_BLOCK+1] = (unsigned int)len;
   return 1;
 }
 
 int lineage_adj_slot_of(const unsigned char *a, const unsigned int *aOff,
                         unsigned int i, sqlite3_int64 id, LineageSlot *s){
+  const unsigned char *pSlots = a + aOff[LINEAGE_ADJ_BLOCK+1];
   unsigned int lo = aOff[i], hi = aOff[i+1];
-  if( hi==lo+1 && a[lo]==0 ) return 0;           /* too long: seek it */
-  s->p = a + lo;
-  s->pEnd = a + hi;
+  if( hi==lo+1 && pSlots[lo]==0 ) return 0;      /* too long: seek it */
+  s->p = pSlots + lo;
+  s->pEnd = pSlots + hi;
   s->prev = id;
   s->bFirst = 1;
   return 1;
@@ -345,7 +350,7 @@ static int dirty_key_cmp(const void *a, const void *b){
 static void fold_block(Lx *x, int dir, sqlite3_int64 b,
                        const sqlite3_int64 *aKey, int n, BlockOut *o, Buf *pOld){
   sqlite3_int64 lo = b*LINEAGE_ADJ_BLOCK;
-  unsigned int aOff[LINEAGE_ADJ_BLOCK+1];
+  unsigned int aOff[LINEAGE_ADJ_OFFS];
   unsigned int i;
   int j = 0, bAny;
   read_block(x, dir, b, pOld);
@@ -368,7 +373,8 @@ static void fold_block(Lx *x, int dir, sqlite3_int64 b,
       if( o->nList ) out_slot(o, i, o->aList, o->nList);
       j++;
     }else if( pOld->n>0 && aOff[i+1]>aOff[i] ){
-      out_slot_bytes(o, i, pOld->a + aOff[i], aOff[i+1]-aOff[i]);
+      out_slot_bytes(o, i, pOld->a + aOff[LINEAGE_ADJ_BLOCK+1] + aOff[i],
+                     aOff[i+1]-aOff[i]);
     }
   }
   bAny = out_finish(o) && !o->bNotInt;
@@ -507,7 +513,8 @@ static const char *const azDir[2] = { "upstream", "downstream" };
 ** message), or NULL. */
 static char *check_block(Lx *x, int dir, sqlite3_int64 b, BlockOut *o, Buf *pOld){
   sqlite3_int64 lo = b*LINEAGE_ADJ_BLOCK;
-  unsigned int aOld[LINEAGE_ADJ_BLOCK+1], aNew[LINEAGE_ADJ_BLOCK+1];
+  unsigned int aOld[LINEAGE_ADJ_OFFS], aNew[LINEAGE_ADJ_OFFS];
+  const unsigned char *pOldSlots, *pNewSlots;
   unsigned int i;
   int bAny = pack_block(x, dir, b, o);
   read_block(x, dir, b, pOld);
@@ -523,9 +530,11 @@ static char *check_block(Lx *x, int dir, sqlite3_int64 b, BlockOut *o, Buf *pOld
     if( x->rc==SQLITE_OK ) x->rc = SQLITE_NOMEM;
     return 0;
   }
+  pOldSlots = pOld->a + aOld[LINEAGE_ADJ_BLOCK+1];
+  pNewSlots = o->blob.a + aNew[LINEAGE_ADJ_BLOCK+1];
   for(i=0; i<LINEAGE_ADJ_BLOCK; i++){
     unsigned int n1 = aOld[i+1]-aOld[i], n2 = aNew[i+1]-aNew[i];
-    if( n1==n2 && (n1==0 || memcmp(pOld->a+aOld[i], o->blob.a+aNew[i], n1)==0) ){
+    if( n1==n2 && (n1==0 || memcmp(pOldSlots+aOld[i], pNewSlots+aNew[i], n1)==0) ){
       continue;
     }
     if( lx_int(x, 0, "SELECT 1 FROM main.lineage_adj_dirty WHERE node_key=?1",

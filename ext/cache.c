@@ -252,7 +252,7 @@ static int is_dirty(const Snap *p, sqlite3_int64 id){
 
 /* A block in memory: where each slot starts (lineage_adj_decode), then
 ** the BLOB's bytes. */
-#define BLOCK_OFFS (sizeof(unsigned int)*(LINEAGE_ADJ_BLOCK+1))
+#define BLOCK_OFFS (sizeof(unsigned int)*LINEAGE_ADJ_OFFS)
 
 /* Block b, decoded, read from the database if need be; NULL: seek its
 ** nodes. */

@@ -275,7 +275,9 @@ typedef struct LineageSlot {
 /* The next neighbour into *pId: 1, or 0 at the end of the list. */
 int lineage_slot_next(LineageSlot *s, sqlite3_int64 *pId);
 /* 1 when a[0..n) is a well-formed block; then aOff[i] (i <= 256) is where
-** slot i starts (aOff[256]: the end). */
+** slot i starts among the slots (aOff[256]: their end), and aOff[257]
+** where the slots start in a. */
+#define LINEAGE_ADJ_OFFS (LINEAGE_ADJ_BLOCK+2)
 int lineage_adj_decode(const unsigned char *a, int n, unsigned int *aOff);
 /* Slot i (node id) of decoded block a into *s: 1, or 0 when its list is
 ** too long to be packed (seek it). */
