@@ -13,10 +13,10 @@
 ** its block unless it is dirty, beyond the packed blocks, negative, or its
 ** slot says its list is too long; then the walker seeks lineage_edge. A
 ** block is read with sqlite3_blob_open (then _reopen) the first time a walk
-** needs it, checked, and kept in the snapshot while the bytes held stay
-** under the limit (the BLOBs as stored: 4 bytes a node, 1-3 an edge),
-** so the walks after the first read memory only; only the visited node's
-** slot is decoded.
+** needs it, checked, its slots' lengths turned into offsets, and kept in
+** the snapshot while the bytes held stay under the limit (the BLOB and
+** 1 KiB of offsets a block), so the walks after the first read memory
+** only; only the visited node's slot is decoded.
 **
 ** Never stale: a snapshot kept is tagged with SQLite's data version of main
 ** (SQLITE_FCNTL_DATA_VERSION), which changes with every commit, by this
