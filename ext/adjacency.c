@@ -530,7 +530,7 @@ static char *check_block(Lx *x, int dir, sqlite3_int64 b, BlockOut *o, Buf *pOld
     if( x->rc==SQLITE_OK ) x->rc = SQLITE_NOMEM;
     return 0;
   }
-  pOldSlots = pOld->a + aOld[LINEAGE_ADJ_BLOCK+1];
+  pOldSlots = pOld->n>0 ? pOld->a + aOld[LINEAGE_ADJ_BLOCK+1] : 0;
   pNewSlots = o->blob.a + aNew[LINEAGE_ADJ_BLOCK+1];
   for(i=0; i<LINEAGE_ADJ_BLOCK; i++){
     unsigned int n1 = aOld[i+1]-aOld[i], n2 = aNew[i+1]-aNew[i];
