@@ -74,13 +74,26 @@ int lineage_adj_decode(const unsigned char *a, int n, unsigned int *aOff){
   unsigned int i;
   if( n<1+LINEAGE_ADJ_BLOCK || a[0]!=ADJ_FORMAT ) return 0;
   for(i=0; i<LINEAGE_ADJ_BLOCK; i++){
-    aOff[i] = (unsigned int)off;
-    if( p<pEnd && *p<0x80 ){
-      off += *p++;                             /* a slot under 128 bytes */
-    }else if( get_varint(&p, pEnd, &len) && len<=(sqlite3_uint64)n ){
-      off += len;
+    sqlite3_uint64 w;
+    if( (i & 7)==0 && pEnd-p>=8 && (memcpy(&w, p, 8), (w & 0x8080808080808080ULL)==0) ){
+      /* Eight slots under 128 bytes each (nearly every slot): no branch
+      ** per slot. */
+      unsigned int k;
+      for(k=0; k<8; k++){
+        aOff[i+k] = (unsigned int)off;
+        off += p[k];
+      }
+      p += 8;
+      i += 7;
     }else{
-      return 0;
+      aOff[i] = (unsigned int)off;
+      if( p<pEnd && *p<0x80 ){
+        off += *p++;                           /* a slot under 128 bytes */
+      }else if( get_varint(&p, pEnd, &len) && len<=(sqlite3_uint64)n ){
+        off += len;
+      }else{
+        return 0;
+      }
     }
   }
   len = (sqlite3_uint64)(p - a);
