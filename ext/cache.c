@@ -30,6 +30,11 @@
 /* Bytes of blocks a connection keeps, both directions. */
 #define CACHE_DEFAULT_LIMIT  LINEAGE_CACHE_DEFAULT_LIMIT
 
+/* The snapshot's arrays (12 bytes a block of 256 ids) take at most this
+** share of the limit: 1/4 of the default covers 2.8 billion ids, so only an
+** id made by hand far beyond the graph's is sought for lack of room. */
+#define CACHE_INDEX_SHARE 4
+
 #define BLOCK_UNREAD   (-2)   /* anByte[]: not read yet */
 #define BLOCK_UNUSABLE (-1)   /*           not a valid block: seek its nodes */
 
@@ -163,9 +168,10 @@ static int snap_new(LineageCache *c, int dir, Snap **pp){
   p->nRef = 1;
   p->dir = dir;
   snap_extent(c, p);
-  /* The arrays take 12 bytes a block: a quarter of the limit at most
-  ** (ids beyond are sought). */
-  nMax = (c->limit>CACHE_DEFAULT_LIMIT ? c->limit : CACHE_DEFAULT_LIMIT)/4/12;
+  /* The arrays take 12 bytes a block, a share of the limit at most (ids
+  ** beyond are sought). */
+  nMax = (c->limit>CACHE_DEFAULT_LIMIT ? c->limit : CACHE_DEFAULT_LIMIT)
+         / CACHE_INDEX_SHARE / (sizeof(*p->apBlock) + sizeof(*p->anByte));
   if( p->nBlock>nMax ) p->nBlock = nMax;
   if( p->nBlock<0 ) p->nBlock = 0;
   if( p->nBlock>0 ){
