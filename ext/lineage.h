@@ -20,6 +20,16 @@ SQLITE_EXTENSION_INIT3
 #define LINEAGE_MIN_SQLITE      3038000
 #define LINEAGE_MIN_SQLITE_TEXT "3.38.0"
 
+/* Keeps a cold path out of a function that runs for every row (so that
+** the hot one saves fewer registers). */
+#if defined(__GNUC__) || defined(__clang__)
+# define LINEAGE_NOINLINE __attribute__((noinline))
+#elif defined(_MSC_VER)
+# define LINEAGE_NOINLINE __declspec(noinline)
+#else
+# define LINEAGE_NOINLINE
+#endif
+
 /* The largest sqlite3_int64 (a version number, a size). */
 #define LINEAGE_INT64_MAX ((sqlite3_int64)(((sqlite3_uint64)1 << 63) - 1))
 

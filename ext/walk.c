@@ -192,6 +192,28 @@ static int walkMetaOpen(WalkCursor *c){
                            &p->base.zErrMsg);
 }
 
+/* The metadata columns, and state as of a time: out of walkColumn, whose
+** node_id, depth and parent_id are read for every row. */
+static LINEAGE_NOINLINE int walkMetaColumn(WalkCursor *c, sqlite3_context *ctx,
+                                           int i){
+  unsigned int nAhead;
+  if( i==LINEAGE_COL_STATE && lineage_filter_as_of(c->pFilter) ){
+    return lineage_filter_state(c->pFilter, c->w.aQueue[c->iRow].id, ctx);
+  }
+  if( c->meta.pStmt==0 ){
+    int rc = walkMetaOpen(c);
+    if( rc ) return rc;
+  }
+  /* When the metadata will be read in a batch, let the walk run that far
+  ** ahead first (at most a batch of rows more than asked for). */
+  nAhead = lineage_meta_ahead(&c->meta, &c->w, c->iRow);
+  if( nAhead ){
+    int rc = walkFill(c, c->iRow + nAhead - 1);
+    if( rc ) return rc;
+  }
+  return lineage_meta_walk_result(&c->meta, &c->w, c->iRow, i, ctx);
+}
+
 static int walkColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i){
   WalkCursor *c = (WalkCursor*)cur;
   const LineageVisit *v = &c->w.aQueue[c->iRow];
@@ -206,26 +228,7 @@ static int walkColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i){
     case WALK_COL_START:      arg_result(ctx, &c->start); break;
     case WALK_COL_MAX_DEPTH:  arg_result(ctx, &c->maxDepth); break;
     case WALK_COL_OPTIONS:    arg_result(ctx, &c->options); break;
-    case LINEAGE_COL_STATE:
-      if( lineage_filter_as_of(c->pFilter) ){
-        return lineage_filter_state(c->pFilter, v->id, ctx);
-      }
-      /* fall through */
-    default: {
-      /* Metadata: when it will be read in a batch, let the walk run that
-      ** far ahead first (at most a batch of rows more than asked for). */
-      unsigned int nAhead;
-      if( c->meta.pStmt==0 ){
-        int rc = walkMetaOpen(c);
-        if( rc ) return rc;
-      }
-      nAhead = lineage_meta_ahead(&c->meta, &c->w, c->iRow);
-      if( nAhead ){
-        int rc = walkFill(c, c->iRow + nAhead - 1);
-        if( rc ) return rc;
-      }
-      return lineage_meta_walk_result(&c->meta, &c->w, c->iRow, i, ctx);
-    }
+    default: return walkMetaColumn(c, ctx, i);
   }
   return SQLITE_OK;
 }
