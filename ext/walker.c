@@ -133,8 +133,10 @@ static void walker_bitmap_threshold(LineageWalker *w){
 
 /* Append id unless already discovered; the filter, if any, judges it
 ** (not a start). SQLITE_OK, SQLITE_NOMEM or the filter's error. */
-static int walker_visit(LineageWalker *w, sqlite3_int64 id,
-                        unsigned int parent, unsigned int depth){
+static LINEAGE_NOINLINE int walker_visit_any(LineageWalker *w,
+                                             sqlite3_int64 id,
+                                             unsigned int parent,
+                                             unsigned int depth){
   unsigned int h = 0;
   int rc;
   if( w->bBitmap && id>=0 && id<w->nBit ){
@@ -183,6 +185,29 @@ static int walker_visit(LineageWalker *w, sqlite3_int64 id,
     }
   }
   return SQLITE_OK;
+}
+
+/* walker_visit_any(), with the case of every node of a large walk first:
+** an id the bitmap covers, no filter to ask and room in the queue. */
+static int walker_visit(LineageWalker *w, sqlite3_int64 id,
+                        unsigned int parent, unsigned int depth){
+  if( w->bBitmap && id>=0 && id<w->nBit ){
+    unsigned char *pBit = &w->aBit[id>>3];
+    unsigned char mask = (unsigned char)(1 << (id&7));
+    LineageVisit *v;
+    if( *pBit & mask ) return SQLITE_OK;
+    if( w->pFilter || w->nQueue==w->nAlloc ){
+      return walker_visit_any(w, id, parent, depth);
+    }
+    *pBit |= mask;
+    v = &w->aQueue[w->nQueue++];
+    v->id = id;
+    v->parent = parent;
+    v->depth = depth;
+    w->bHashed = 0;
+    return SQLITE_OK;
+  }
+  return walker_visit_any(w, id, parent, depth);
 }
 
 /* The neighbour query of each direction: one index seek. */
@@ -264,7 +289,7 @@ int lineage_walker_add_start(LineageWalker *w, sqlite3_int64 id){
 /* The neighbour seek, prepared the first time a node is not answered by
 ** its block (borrowed from the connection's kept statements). If it
 ** cannot be prepared (a dropped table), w->zErr says why. */
-static int walker_prepare_seek(LineageWalker *w){
+static LINEAGE_NOINLINE int walker_prepare_seek(LineageWalker *w){
   int rc;
   w->pNeighbors = lineage_conn_stmt(w->conn, azNeighborSql[w->dir], &rc);
   if( rc==SQLITE_OK || rc==SQLITE_NOMEM ) return rc;
@@ -299,28 +324,11 @@ static int walker_begin_node(LineageWalker *w){
   return SQLITE_OK;
 }
 
-int lineage_walker_step(LineageWalker *w){
-  unsigned int iParent, depth, nBefore = w->nQueue;
+/* lineage_walker_step() for a node whose neighbours come from the seek. */
+static LINEAGE_NOINLINE int walker_step_seek(LineageWalker *w){
+  unsigned int iParent = w->iExpand, nBefore = w->nQueue;
+  unsigned int depth = LINEAGE_VISIT_DEPTH(&w->aQueue[iParent-1]) + 1;
   int rc;
-  if( !w->bExpanding ){
-    if( w->iExpand>=w->nQueue ) return SQLITE_DONE;
-    rc = walker_begin_node(w);
-    if( rc || !w->bExpanding ) return rc;
-  }
-  iParent = w->iExpand;              /* queue index + 1 of the node */
-  depth = LINEAGE_VISIT_DEPTH(&w->aQueue[iParent-1]) + 1;
-  if( w->bFromBlock ){
-    sqlite3_int64 id;
-    while( w->nQueue==nBefore ){
-      if( !lineage_slot_next(&w->slot, &id) ){
-        w->bExpanding = 0;
-        break;
-      }
-      rc = walker_visit(w, id, iParent, depth);
-      if( rc ) return rc;
-    }
-    return SQLITE_OK;
-  }
   while( w->nQueue==nBefore ){
     rc = sqlite3_step(w->pNeighbors);
     if( rc!=SQLITE_ROW ){
@@ -341,6 +349,29 @@ int lineage_walker_step(LineageWalker *w){
       return w->zErr ? SQLITE_CORRUPT : SQLITE_NOMEM;
     }
     rc = walker_visit(w, sqlite3_column_int64(w->pNeighbors, 0), iParent, depth);
+    if( rc ) return rc;
+  }
+  return SQLITE_OK;
+}
+
+int lineage_walker_step(LineageWalker *w){
+  unsigned int iParent, depth, nBefore = w->nQueue;
+  sqlite3_int64 id;
+  int rc;
+  if( !w->bExpanding ){
+    if( w->iExpand>=w->nQueue ) return SQLITE_DONE;
+    rc = walker_begin_node(w);
+    if( rc || !w->bExpanding ) return rc;
+  }
+  if( !w->bFromBlock ) return walker_step_seek(w);
+  iParent = w->iExpand;              /* queue index + 1 of the node */
+  depth = LINEAGE_VISIT_DEPTH(&w->aQueue[iParent-1]) + 1;
+  while( w->nQueue==nBefore ){
+    if( !lineage_slot_next(&w->slot, &id) ){
+      w->bExpanding = 0;
+      break;
+    }
+    rc = walker_visit(w, id, iParent, depth);
     if( rc ) return rc;
   }
   return SQLITE_OK;
