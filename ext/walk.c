@@ -19,9 +19,10 @@
 ** walker expands queued nodes only until row i exists, so LIMIT 10 does the
 ** work of ten rows. A depth constraint (depth <= N, < N, = N) and max_depth
 ** both stop the walk at that depth. Metadata columns are read only when a
-** query asks for them. The options (filter.c) are judged inside the walk:
-** hidden nodes are skipped as rows are produced, stop nodes are not
-** expanded, and with as_of the state column is the state as of then.
+** query asks for them (their cursor is prepared by the first one). The
+** options (filter.c) are judged inside the walk: hidden nodes are skipped
+** as rows are produced, stop nodes are not expanded, and with as_of the
+** state column is the state as of then.
 */
 #include "lineage.h"
 #include <math.h>
