@@ -20,6 +20,16 @@ SQLITE_EXTENSION_INIT3
 #define LINEAGE_MIN_SQLITE      3038000
 #define LINEAGE_MIN_SQLITE_TEXT "3.38.0"
 
+/* Keeps a cold path out of a function that runs for every row (so that
+** the hot one saves fewer registers). */
+#if defined(__GNUC__) || defined(__clang__)
+# define LINEAGE_NOINLINE __attribute__((noinline))
+#elif defined(_MSC_VER)
+# define LINEAGE_NOINLINE __declspec(noinline)
+#else
+# define LINEAGE_NOINLINE
+#endif
+
 /* The largest sqlite3_int64 (a version number, a size). */
 #define LINEAGE_INT64_MAX ((sqlite3_int64)(((sqlite3_uint64)1 << 63) - 1))
 
@@ -365,15 +375,18 @@ typedef struct LineageWalker {
   LineageSlot slot;           /* then: the rest of them */
   sqlite3_int64 maxDepth;     /* deepest depth to discover; -1: no limit */
   LineageFilter *pFilter;     /* asked about every node found; may be NULL */
-  sqlite3_stmt *pNeighbors;   /* one index seek: a node's neighbours */
+  sqlite3_stmt *pNeighbors;   /* one index seek: a node's neighbours,
+                              ** prepared when a block first cannot answer */
+  sqlite3 *db;
   LineageConn *conn;          /* lends the statements and the blocks */
   int dir;
   LineageAdjReader *pAdj;     /* the packed blocks, one way walks only */
-  char *zErr;                 /* "lineage: ..." of a bad edge row, or NULL */
+  char *zErr;                 /* "lineage: ..." of a bad edge row or of the
+                              ** neighbour query, or NULL */
 } LineageWalker;
 
-/* A walker for direction dir, empty; lineage_walker_start_at() prepares
-** its neighbour query. */
+/* A walker for direction dir, empty; its neighbour query is prepared by
+** the first lineage_walker_step() that needs it. */
 int lineage_walker_open(LineageWalker *w, sqlite3 *db, LineageConn *conn,
                         int dir, char **pzErr);
 void lineage_walker_close(LineageWalker *w);
@@ -386,8 +399,10 @@ int lineage_walker_start(LineageWalker *w, sqlite3_int64 id,
 int lineage_walker_add_start(LineageWalker *w, sqlite3_int64 id);
 /* Read neighbours until one more node joins the queue or the node being
 ** expanded has no more. SQLITE_OK, SQLITE_DONE when every discovered node
-** is expanded, or an error (SQLITE_CORRUPT with w->zErr set when an edge
-** row holds a neighbour that is not an integer). */
+** is expanded, or an error: w->zErr is set when an edge row holds a
+** neighbour that is not an integer (SQLITE_CORRUPT) and when the neighbour
+** query cannot be prepared (a dropped table), else sqlite3_errmsg() says
+** what failed. */
 int lineage_walker_step(LineageWalker *w);
 /* Queue index of id, -1 when it was not discovered, -2 when out of memory
 ** (indexing the queue). */

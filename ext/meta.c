@@ -46,21 +46,28 @@ struct LineageMetaBatch {
   sqlite3_int64 nArena, nAlloc;
 };
 
+#define META_COLS "node_id, kind, project, name, version, type, state"
+
 int lineage_meta_open(LineageMeta *m, sqlite3 *db, LineageConn *conn,
                       int flags, char **pzErr){
   static const char *azSql[4] = {
-    "SELECT node_id, kind, project, name, version, type, state "
-    "FROM main.lineage_node WHERE node_id>=?1 ORDER BY node_id",
-    "SELECT node_id, kind, project, name, version, type, state "
-    "FROM main.lineage_node WHERE node_id<=?1 ORDER BY node_id DESC",
-    "SELECT node_id FROM main.lineage_node WHERE node_id>=?1 ORDER BY node_id",
-    "SELECT node_id FROM main.lineage_node WHERE node_id<=?1 "
+    "SELECT " META_COLS " FROM main.lineage_node WHERE node_id>=?1 "
+    "ORDER BY node_id",
+    "SELECT " META_COLS " FROM main.lineage_node WHERE node_id<=?1 "
     "ORDER BY node_id DESC",
+    /* The ORDER BY terms after the (unique) node_id cost nothing: SQLite
+    ** drops them, and the steps read the rowid only. But they are checked
+    ** when it is prepared: a lineage_node without those columns fails it,
+    ** as it fails the cursors above. */
+    "SELECT node_id FROM main.lineage_node WHERE node_id>=?1 "
+    "ORDER BY " META_COLS,
+    "SELECT node_id FROM main.lineage_node WHERE node_id<=?1 "
+    "ORDER BY node_id DESC, kind, project, name, version, type, state",
   };
   int rc;
   memset(m, 0, sizeof(*m));
   /* LINEAGE_META_ID_ONLY: a cursor that only says whether ids exist (each
-  ** step decodes one column). */
+  ** step reads the rowid only). */
   m->db = db;
   m->conn = conn;
   m->bDesc = (flags & LINEAGE_META_DESC)!=0;

@@ -19,9 +19,10 @@
 ** walker expands queued nodes only until row i exists, so LIMIT 10 does the
 ** work of ten rows. A depth constraint (depth <= N, < N, = N) and max_depth
 ** both stop the walk at that depth. Metadata columns are read only when a
-** query asks for them. The options (filter.c) are judged inside the walk:
-** hidden nodes are skipped as rows are produced, stop nodes are not
-** expanded, and with as_of the state column is the state as of then.
+** query asks for them (their cursor is prepared by the first one). The
+** options (filter.c) are judged inside the walk: hidden nodes are skipped
+** as rows are produced, stop nodes are not expanded, and with as_of the
+** state column is the state as of then.
 */
 #include "lineage.h"
 #include <math.h>
@@ -78,9 +79,8 @@ static void arg_result(sqlite3_context *ctx, const WalkArg *a){
 typedef struct WalkCursor {
   sqlite3_vtab_cursor base;
   LineageWalker w;
-  LineageMeta meta;
+  LineageMeta meta;           /* opened by the first metadata column */
   LineageMeta ids;            /* checks that an integer start exists */
-  int bOpen;                  /* w and meta are prepared */
   unsigned int iRow;          /* the current row is w.aQueue[iRow] */
   int bEmpty;                 /* a depth bound below 0: no rows at all */
   WalkArg start, maxDepth, options;  /* the arguments, for hidden columns */
@@ -181,6 +181,40 @@ static int walkEof(sqlite3_vtab_cursor *cur){
   return c->bEmpty || c->iRow>=c->w.nQueue;
 }
 
+/* Open the metadata cursor: by the first metadata column a query asks
+** for, so a walk that reads only node_id, depth and parent_id prepares
+** no statement for it. */
+static int walkMetaOpen(WalkCursor *c){
+  WalkVtab *p = (WalkVtab*)c->base.pVtab;
+  sqlite3_free(p->base.zErrMsg);
+  p->base.zErrMsg = 0;
+  return lineage_meta_open(&c->meta, p->db, p->conn,
+                           p->dir==LINEAGE_UPSTREAM ? LINEAGE_META_DESC : 0,
+                           &p->base.zErrMsg);
+}
+
+/* The metadata columns, and state as of a time: out of walkColumn, whose
+** node_id, depth and parent_id are read for every row. */
+static LINEAGE_NOINLINE int walkMetaColumn(WalkCursor *c, sqlite3_context *ctx,
+                                           int i){
+  unsigned int nAhead;
+  if( i==LINEAGE_COL_STATE && lineage_filter_as_of(c->pFilter) ){
+    return lineage_filter_state(c->pFilter, c->w.aQueue[c->iRow].id, ctx);
+  }
+  if( c->meta.pStmt==0 ){
+    int rc = walkMetaOpen(c);
+    if( rc ) return rc;
+  }
+  /* When the metadata will be read in a batch, let the walk run that far
+  ** ahead first (at most a batch of rows more than asked for). */
+  nAhead = lineage_meta_ahead(&c->meta, &c->w, c->iRow);
+  if( nAhead ){
+    int rc = walkFill(c, c->iRow + nAhead - 1);
+    if( rc ) return rc;
+  }
+  return lineage_meta_walk_result(&c->meta, &c->w, c->iRow, i, ctx);
+}
+
 static int walkColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i){
   WalkCursor *c = (WalkCursor*)cur;
   const LineageVisit *v = &c->w.aQueue[c->iRow];
@@ -195,21 +229,7 @@ static int walkColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i){
     case WALK_COL_START:      arg_result(ctx, &c->start); break;
     case WALK_COL_MAX_DEPTH:  arg_result(ctx, &c->maxDepth); break;
     case WALK_COL_OPTIONS:    arg_result(ctx, &c->options); break;
-    case LINEAGE_COL_STATE:
-      if( lineage_filter_as_of(c->pFilter) ){
-        return lineage_filter_state(c->pFilter, v->id, ctx);
-      }
-      /* fall through */
-    default: {
-      /* Metadata: when it will be read in a batch, let the walk run that
-      ** far ahead first (at most a batch of rows more than asked for). */
-      unsigned int nAhead = lineage_meta_ahead(&c->meta, &c->w, c->iRow);
-      if( nAhead ){
-        int rc = walkFill(c, c->iRow + nAhead - 1);
-        if( rc ) return rc;
-      }
-      return lineage_meta_walk_result(&c->meta, &c->w, c->iRow, i, ctx);
-    }
+    default: return walkMetaColumn(c, ctx, i);
   }
   return SQLITE_OK;
 }
@@ -311,27 +331,24 @@ static int walkFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     if( b>=0 && (maxDepth<0 || b<maxDepth) ) maxDepth = b;
   }
 
-  /* The start is resolved first: on a database without lineage, that is
-  ** the error to report. The metadata cursors are opened after it. */
   if( c->w.conn==0 ){
     rc = lineage_walker_open(&c->w, p->db, p->conn, p->dir, &p->base.zErrMsg);
     if( rc ) return rc;
+  }
+  if( c->ids.pStmt==0 ){
+    /* An integer start that the ids cursor finds is the walk's start; any
+    ** other start, one it does not find, or any start when it cannot be
+    ** prepared (a database without lineage) is resolved by names.c, whose
+    ** message is the error to report. */
+    char *zIgnored = 0;
+    lineage_meta_open(&c->ids, p->db, p->conn, LINEAGE_META_ID_ONLY,
+                      &zIgnored);
+    sqlite3_free(zIgnored);
   }
   c->w.pFilter = lineage_filter_active(c->pFilter) ? c->pFilter : 0;
   rc = lineage_walker_start_at(&c->w, p->db, &c->ids, argv[0], maxDepth,
                                &p->base.zErrMsg);
   if( rc ) return rc;
-  if( !c->bOpen ){
-    rc = lineage_meta_open(&c->meta, p->db, p->conn,
-                           p->dir==LINEAGE_UPSTREAM ? LINEAGE_META_DESC : 0,
-                           &p->base.zErrMsg);
-    if( rc==SQLITE_OK ){
-      rc = lineage_meta_open(&c->ids, p->db, p->conn, LINEAGE_META_ID_ONLY,
-                             &p->base.zErrMsg);
-    }
-    if( rc ) return rc;
-    c->bOpen = 1;
-  }
   lineage_meta_forget(&c->meta);
   c->bEmpty = 0;
   return walkSeek(c, 0);

@@ -14,6 +14,8 @@
 ** (dirty, newer than the blocks, a very long list), from ONE prepared index
 ** seek (lineage_edge's primary key (src,dst) downstream, its index
 ** (dst,src) upstream): the same neighbours in the same order either way.
+** The seek is prepared the first time a node needs it, so a walk the
+** blocks answer prepares nothing.
 ** The visited set is a hash set over the queue; a walk over 1/32 of the
 ** graph's ids switches to a bitmap. Resetting
 ** either for the next walk costs the size of the last walk, not of the
@@ -131,8 +133,10 @@ static void walker_bitmap_threshold(LineageWalker *w){
 
 /* Append id unless already discovered; the filter, if any, judges it
 ** (not a start). SQLITE_OK, SQLITE_NOMEM or the filter's error. */
-static int walker_visit(LineageWalker *w, sqlite3_int64 id,
-                        unsigned int parent, unsigned int depth){
+static LINEAGE_NOINLINE int walker_visit_any(LineageWalker *w,
+                                             sqlite3_int64 id,
+                                             unsigned int parent,
+                                             unsigned int depth){
   unsigned int h = 0;
   int rc;
   if( w->bBitmap && id>=0 && id<w->nBit ){
@@ -183,6 +187,29 @@ static int walker_visit(LineageWalker *w, sqlite3_int64 id,
   return SQLITE_OK;
 }
 
+/* walker_visit_any(), with the case of every node of a large walk first:
+** an id the bitmap covers, no filter to ask and room in the queue. */
+static int walker_visit(LineageWalker *w, sqlite3_int64 id,
+                        unsigned int parent, unsigned int depth){
+  if( w->bBitmap && id>=0 && id<w->nBit ){
+    unsigned char *pBit = &w->aBit[id>>3];
+    unsigned char mask = (unsigned char)(1 << (id&7));
+    LineageVisit *v;
+    if( *pBit & mask ) return SQLITE_OK;
+    if( w->pFilter || w->nQueue==w->nAlloc ){
+      return walker_visit_any(w, id, parent, depth);
+    }
+    *pBit |= mask;
+    v = &w->aQueue[w->nQueue++];
+    v->id = id;
+    v->parent = parent;
+    v->depth = depth;
+    w->bHashed = 0;
+    return SQLITE_OK;
+  }
+  return walker_visit_any(w, id, parent, depth);
+}
+
 /* The neighbour query of each direction: one index seek. */
 static const char *const azNeighborSql[3] = {
   "SELECT src FROM main.lineage_edge WHERE dst=?1",  /* upstream */
@@ -193,8 +220,9 @@ static const char *const azNeighborSql[3] = {
 
 int lineage_walker_open(LineageWalker *w, sqlite3 *db, LineageConn *conn,
                         int dir, char **pzErr){
-  (void)db; (void)pzErr;
+  (void)pzErr;
   memset(w, 0, sizeof(*w));
+  w->db = db;
   w->conn = conn;
   w->dir = dir;
   return SQLITE_OK;
@@ -233,16 +261,10 @@ static void walker_clear(LineageWalker *w){
 
 int lineage_walker_start(LineageWalker *w, sqlite3_int64 id,
                          sqlite3_int64 maxDepth){
-  if( w->pNeighbors==0 ){
-    /* Prepared by the first walk (after its start was resolved: on a
-    ** database without lineage, the unknown start is the error to give),
-    ** borrowed from the connection's kept statements. */
-    int rc;
-    w->pNeighbors = lineage_conn_stmt(w->conn, azNeighborSql[w->dir], &rc);
-    if( rc ) return rc;
-  }
   walker_clear(w);
   if( w->bExpanding && !w->bFromBlock ) sqlite3_reset(w->pNeighbors);
+  sqlite3_free(w->zErr);
+  w->zErr = 0;
   w->iExpand = 0;
   w->bExpanding = 0;
   w->maxDepth = maxDepth;
@@ -264,39 +286,49 @@ int lineage_walker_add_start(LineageWalker *w, sqlite3_int64 id){
   return walker_visit(w, id, 0, 0);
 }
 
-/* Start reading the neighbours of queue[iExpand]; 0 if it has none to read
-** (a depth limit). */
-static int walker_begin_node(LineageWalker *w){
-  const LineageVisit *v = &w->aQueue[w->iExpand++];
-  if( v->depth & LINEAGE_VISIT_FLAGS ) return 0;       /* stop or hidden */
-  if( w->maxDepth>=0 && (sqlite3_int64)v->depth>=w->maxDepth ) return 0;
-  w->bExpanding = 1;
-  w->bFromBlock = w->pAdj && lineage_adj_slot(w->pAdj, v->id, &w->slot);
-  if( !w->bFromBlock ) sqlite3_bind_int64(w->pNeighbors, 1, v->id);
-  return 1;
+/* The neighbour seek, prepared the first time a node is not answered by
+** its block (borrowed from the connection's kept statements). If it
+** cannot be prepared (a dropped table), w->zErr says why. */
+static LINEAGE_NOINLINE int walker_prepare_seek(LineageWalker *w){
+  int rc;
+  w->pNeighbors = lineage_conn_stmt(w->conn, azNeighborSql[w->dir], &rc);
+  if( rc==SQLITE_OK || rc==SQLITE_NOMEM ) return rc;
+  sqlite3_free(w->zErr);
+  w->zErr = sqlite3_mprintf("lineage: %s", sqlite3_errmsg(w->db));
+  return w->zErr ? rc : SQLITE_NOMEM;
 }
 
-int lineage_walker_step(LineageWalker *w){
-  unsigned int iParent, depth, nBefore = w->nQueue;
-  int rc;
-  if( !w->bExpanding ){
-    if( w->iExpand>=w->nQueue ) return SQLITE_DONE;
-    if( !walker_begin_node(w) ) return SQLITE_OK;
-  }
-  iParent = w->iExpand;              /* queue index + 1 of the node */
-  depth = LINEAGE_VISIT_DEPTH(&w->aQueue[iParent-1]) + 1;
-  if( w->bFromBlock ){
-    sqlite3_int64 id;
-    while( w->nQueue==nBefore ){
-      if( !lineage_slot_next(&w->slot, &id) ){
-        w->bExpanding = 0;
-        break;
-      }
-      rc = walker_visit(w, id, iParent, depth);
-      if( rc ) return rc;
-    }
+/* Start reading the neighbours of queue[iExpand]: SQLITE_OK, and
+** w->bExpanding unless it has none to read (stop, hidden, a depth limit),
+** or the error of preparing the seek. */
+static int walker_begin_node(LineageWalker *w){
+  const LineageVisit *v = &w->aQueue[w->iExpand];
+  if( v->depth & LINEAGE_VISIT_FLAGS ){                 /* stop or hidden */
+    w->iExpand++;
     return SQLITE_OK;
   }
+  if( w->maxDepth>=0 && (sqlite3_int64)v->depth>=w->maxDepth ){
+    w->iExpand++;
+    return SQLITE_OK;
+  }
+  w->bFromBlock = w->pAdj && lineage_adj_slot(w->pAdj, v->id, &w->slot);
+  if( !w->bFromBlock ){
+    if( w->pNeighbors==0 ){
+      int rc = walker_prepare_seek(w);
+      if( rc ) return rc;
+    }
+    sqlite3_bind_int64(w->pNeighbors, 1, v->id);
+  }
+  w->iExpand++;
+  w->bExpanding = 1;
+  return SQLITE_OK;
+}
+
+/* lineage_walker_step() for a node whose neighbours come from the seek. */
+static LINEAGE_NOINLINE int walker_step_seek(LineageWalker *w){
+  unsigned int iParent = w->iExpand, nBefore = w->nQueue;
+  unsigned int depth = LINEAGE_VISIT_DEPTH(&w->aQueue[iParent-1]) + 1;
+  int rc;
   while( w->nQueue==nBefore ){
     rc = sqlite3_step(w->pNeighbors);
     if( rc!=SQLITE_ROW ){
@@ -317,6 +349,29 @@ int lineage_walker_step(LineageWalker *w){
       return w->zErr ? SQLITE_CORRUPT : SQLITE_NOMEM;
     }
     rc = walker_visit(w, sqlite3_column_int64(w->pNeighbors, 0), iParent, depth);
+    if( rc ) return rc;
+  }
+  return SQLITE_OK;
+}
+
+int lineage_walker_step(LineageWalker *w){
+  unsigned int iParent, depth, nBefore = w->nQueue;
+  sqlite3_int64 id;
+  int rc;
+  if( !w->bExpanding ){
+    if( w->iExpand>=w->nQueue ) return SQLITE_DONE;
+    rc = walker_begin_node(w);
+    if( rc || !w->bExpanding ) return rc;
+  }
+  if( !w->bFromBlock ) return walker_step_seek(w);
+  iParent = w->iExpand;              /* queue index + 1 of the node */
+  depth = LINEAGE_VISIT_DEPTH(&w->aQueue[iParent-1]) + 1;
+  while( w->nQueue==nBefore ){
+    if( !lineage_slot_next(&w->slot, &id) ){
+      w->bExpanding = 0;
+      break;
+    }
+    rc = walker_visit(w, id, iParent, depth);
     if( rc ) return rc;
   }
   return SQLITE_OK;

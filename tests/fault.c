@@ -565,6 +565,8 @@ static const char *azRead[] = {
   "SELECT ref, kind FROM lineage_downstream('p/raw:gold') WHERE depth <= 1",
   "SELECT ref FROM lineage_downstream(1) WHERE depth < 3 AND kind = 'artifact'",
   "SELECT ref FROM lineage_upstream('p/report:latest') LIMIT 3",
+  /* no metadata column: the metadata cursor is never opened */
+  "SELECT node_id, depth, parent_id FROM lineage_downstream(1)",
   "SELECT v.ref, d.ref, d.depth FROM lineage_versions v, "
   "lineage_downstream(v.node_id) d WHERE v.project = 'p'",
   "SELECT r.run_id, count(*) FROM lineage_runs r, "
@@ -599,6 +601,7 @@ static const char *azRead[] = {
   "SELECT count(*) FROM lineage_alias_history",
   /* errors */
   "SELECT * FROM lineage_upstream('p/nosuch:v0')",
+  "SELECT node_id FROM lineage_upstream(999)",
   "SELECT * FROM lineage_upstream('raw:v0')",
   "SELECT * FROM lineage_upstream",
   "SELECT * FROM lineage_upstream('report:v0', NULL, '{\"stop\":{\"x\":[]}}')",
