@@ -309,6 +309,26 @@ static int pack_block(Lx *x, int dir, sqlite3_int64 b, BlockOut *o){
   return bAny && !o->bNotInt;
 }
 
+int lineage_adj_pack(sqlite3 *db, LineageConn *conn, int dir, sqlite3_int64 b,
+                     unsigned char **pa, int *pn){
+  BlockOut o;
+  Lx x;
+  int rc;
+  memset(&o, 0, sizeof(o));
+  lx_init(&x, db, conn);
+  *pa = 0;
+  *pn = 0;
+  if( pack_block(&x, dir, b, &o) && x.rc==SQLITE_OK ){
+    *pa = o.blob.a;
+    *pn = o.blob.n;
+    o.blob.a = 0;
+  }
+  rc = x.rc;
+  out_clear(&o);
+  lx_clear(&x);
+  return rc;
+}
+
 /* Store o as block b of dir (no row when it holds nothing). */
 static void store_block(Lx *x, int dir, sqlite3_int64 b, BlockOut *o, int bAny){
   if( x->rc ) return;

@@ -48,8 +48,8 @@ typedef struct Snap {
   int bAnyDirty;              /* lineage_adj_dirty has rows */
   sqlite3_int64 *aDirty;      /* sorted: nodes to seek */
   int nDirty;
-  sqlite3_int64 nBlock;
-  unsigned char **apBlock;    /* nBlock: the BLOB, or NULL */
+  sqlite3_int64 nBlock;       /* blocks packed in the database */
+  unsigned char **apBlock;    /* nBlock+1: the block in memory, or NULL */
   int *anByte;                /* its size, or BLOCK_UNREAD/_UNUSABLE */
   sqlite3_int64 nByte;        /* bytes of blocks held */
 } Snap;
@@ -58,7 +58,7 @@ struct LineageCache {
   LineageConn *conn;
   sqlite3 *db;
   sqlite3_int64 limit;        /* bytes kept between walks; 0: none */
-  sqlite3_int64 nLoad;        /* blocks read from the database */
+  sqlite3_int64 nLoad;        /* blocks read (or packed) from the database */
   Snap *apKept[2];            /* per direction, or NULL */
 };
 
@@ -84,7 +84,7 @@ LineageCache *lineage_cache_new(LineageConn *conn, sqlite3 *db){
 static void snap_release(Snap *p){
   if( p && --p->nRef==0 ){
     sqlite3_int64 i;
-    for(i=0; i<p->nBlock; i++) sqlite3_free(p->apBlock[i]);
+    for(i=0; p->apBlock && i<=p->nBlock; i++) sqlite3_free(p->apBlock[i]);
     sqlite3_free(p->apBlock);
     sqlite3_free(p->anByte);
     sqlite3_free(p->aDirty);
@@ -174,24 +174,27 @@ static int snap_new(LineageCache *c, int dir, Snap **pp){
          / CACHE_INDEX_SHARE / (sizeof(*p->apBlock) + sizeof(*p->anByte));
   if( p->nBlock>nMax ) p->nBlock = nMax;
   if( p->nBlock<0 ) p->nBlock = 0;
-  if( p->nBlock>0 ){
-    p->apBlock = sqlite3_malloc64(sizeof(*p->apBlock)*(sqlite3_uint64)p->nBlock);
-    p->anByte = sqlite3_malloc64(sizeof(*p->anByte)*(sqlite3_uint64)p->nBlock);
+  p->nPacked = p->nBlock*LINEAGE_ADJ_BLOCK;
+  /* One more: the block after the packed ones (the newest ids, up to one
+  ** block, see adjacency.c), packed from lineage_edge in memory when a
+  ** walk first needs it. */
+  if( p->nBlock>0 || p->nIds>0 ){
+    sqlite3_uint64 n = (sqlite3_uint64)p->nBlock+1;
+    p->apBlock = sqlite3_malloc64(sizeof(*p->apBlock)*n);
+    p->anByte = sqlite3_malloc64(sizeof(*p->anByte)*n);
     if( p->apBlock==0 || p->anByte==0 ){
       rc = SQLITE_NOMEM;
     }else{
       sqlite3_int64 i;
-      memset(p->apBlock, 0, sizeof(*p->apBlock)*(size_t)p->nBlock);
-      for(i=0; i<p->nBlock; i++) p->anByte[i] = BLOCK_UNREAD;
-      if( p->bAnyDirty ) rc = snap_dirty(c, p);
+      memset(p->apBlock, 0, sizeof(*p->apBlock)*(size_t)n);
+      for(i=0; i<=p->nBlock; i++) p->anByte[i] = BLOCK_UNREAD;
+      if( p->bAnyDirty && p->nBlock>0 ) rc = snap_dirty(c, p);
     }
   }
   if( rc ){
-    p->nBlock = 0;
     snap_release(p);
     return rc;
   }
-  p->nPacked = p->nBlock*LINEAGE_ADJ_BLOCK;
   *pp = p;
   return SQLITE_OK;
 }
@@ -260,6 +263,69 @@ static int is_dirty(const Snap *p, sqlite3_int64 id){
 ** the BLOB's bytes. */
 #define BLOCK_OFFS (sizeof(unsigned int)*LINEAGE_ADJ_OFFS)
 
+/* Memory for block b of n bytes: kept in the snapshot while under the
+** limit (a snapshot of one walk's own, inside a write transaction, by the
+** default limit), else the reader's own buffer, for this block only. The
+** offsets first, then the BLOB. NULL: out of memory. */
+static unsigned char *reader_room(LineageAdjReader *r, int n, int *pbKept){
+  Snap *p = r->p;
+  LineageCache *c = r->c;
+  sqlite3_int64 nAll = (sqlite3_int64)BLOCK_OFFS + n;
+  unsigned char *a = p->nByte + nAll <= (c->limit>0 ? c->limit : CACHE_DEFAULT_LIMIT)
+                   ? sqlite3_malloc64((sqlite3_uint64)nAll) : 0;
+  *pbKept = a!=0;
+  if( a ) return a;
+  if( r->nBufAlloc<nAll ){
+    unsigned char *aNew = sqlite3_realloc64(r->aBuf, (sqlite3_uint64)nAll);
+    if( aNew==0 ) return 0;
+    r->aBuf = aNew;
+    r->nBufAlloc = nAll;
+  }
+  r->iBuf = -1;
+  return r->aBuf;
+}
+
+/* a (from reader_room, its BLOB of n bytes in place) decoded as block b:
+** a, or NULL when it is not a valid block (its nodes are sought). */
+static const unsigned char *reader_decoded(LineageAdjReader *r, sqlite3_int64 b,
+                                           unsigned char *a, int n, int bKept){
+  Snap *p = r->p;
+  if( !lineage_adj_decode(a + BLOCK_OFFS, n, (unsigned int*)a) ){
+    /* Not a block of this format (an earlier release's, or damaged). */
+    p->anByte[b] = BLOCK_UNUSABLE;
+    if( bKept ) sqlite3_free(a);
+    return 0;
+  }
+  if( !bKept ){
+    r->iBuf = b;
+    return a;
+  }
+  p->apBlock[b] = a;
+  p->anByte[b] = (int)BLOCK_OFFS + n;
+  p->nByte += (sqlite3_int64)BLOCK_OFFS + n;
+  return a;
+}
+
+/* Block b after the packed ones, packed from lineage_edge now (one range
+** scan: cheaper than seeking its nodes one by one); NULL: seek them. */
+static const unsigned char *reader_tail(LineageAdjReader *r, sqlite3_int64 b){
+  unsigned char *aBlob = 0, *a;
+  int n = 0, bKept;
+  int rc = lineage_adj_pack(r->c->db, r->c->conn, r->p->dir, b, &aBlob, &n);
+  if( rc || aBlob==0 ){
+    /* No neighbours, an id that is not an integer (the seek reports it),
+    ** or an error (the seek meets it too). */
+    if( rc!=SQLITE_NOMEM ) r->p->anByte[b] = BLOCK_UNUSABLE;
+    sqlite3_free(aBlob);
+    return 0;
+  }
+  r->c->nLoad++;
+  a = reader_room(r, n, &bKept);
+  if( a ) memcpy(a + BLOCK_OFFS, aBlob, (size_t)n);
+  sqlite3_free(aBlob);
+  return a ? reader_decoded(r, b, a, n, bKept) : 0;
+}
+
 /* Block b, decoded, read from the database if need be; NULL: seek its
 ** nodes. */
 static const unsigned char *reader_block(LineageAdjReader *r, sqlite3_int64 b){
@@ -267,9 +333,10 @@ static const unsigned char *reader_block(LineageAdjReader *r, sqlite3_int64 b){
   LineageCache *c = r->c;
   sqlite3_int64 key = b*2 + p->dir;
   unsigned char *a;
-  int n, rc = SQLITE_ERROR;
+  int n, bKept, rc = SQLITE_ERROR;
   if( p->anByte[b]!=BLOCK_UNREAD ) return p->apBlock[b];
   if( r->iBuf==b ) return r->aBuf;
+  if( b==p->nBlock ) return reader_tail(r, b);
   if( r->pBlob ){
     rc = sqlite3_blob_reopen(r->pBlob, key);
     if( rc ){
@@ -291,46 +358,19 @@ static const unsigned char *reader_block(LineageAdjReader *r, sqlite3_int64 b){
   }
   n = sqlite3_blob_bytes(r->pBlob);
   c->nLoad++;
-  /* Kept in the snapshot while under the limit (a snapshot of one walk's
-  ** own, inside a write transaction, by the default limit). */
-  a = p->nByte + (sqlite3_int64)BLOCK_OFFS + n
-        <= (c->limit>0 ? c->limit : CACHE_DEFAULT_LIMIT)
-    ? sqlite3_malloc64(BLOCK_OFFS + (sqlite3_uint64)n) : 0;
-  if( a==0 ){
-    /* The reader's own buffer, for this block only. */
-    if( r->nBufAlloc<(sqlite3_int64)BLOCK_OFFS + n ){
-      unsigned char *aNew = sqlite3_realloc64(r->aBuf, BLOCK_OFFS + (sqlite3_uint64)n);
-      if( aNew==0 ) return 0;
-      r->aBuf = aNew;
-      r->nBufAlloc = (sqlite3_int64)BLOCK_OFFS + n;
-    }
-    r->iBuf = -1;
-  }
-  rc = sqlite3_blob_read(r->pBlob, (a ? a : r->aBuf) + BLOCK_OFFS, n, 0);
-  if( rc==SQLITE_OK && !lineage_adj_decode((a ? a : r->aBuf) + BLOCK_OFFS, n,
-                                           (unsigned int*)(a ? a : r->aBuf)) ){
-    /* Not a block of this format (an earlier release's, or damaged). */
-    p->anByte[b] = BLOCK_UNUSABLE;
-    rc = SQLITE_CORRUPT;
-  }
-  if( rc ){
-    sqlite3_free(a);
+  a = reader_room(r, n, &bKept);
+  if( a==0 ) return 0;
+  if( sqlite3_blob_read(r->pBlob, a + BLOCK_OFFS, n, 0)!=SQLITE_OK ){
+    if( bKept ) sqlite3_free(a);
     return 0;
   }
-  if( a==0 ){
-    r->iBuf = b;
-    return r->aBuf;
-  }
-  p->apBlock[b] = a;
-  p->anByte[b] = (int)BLOCK_OFFS + n;
-  p->nByte += (sqlite3_int64)BLOCK_OFFS + n;
-  return a;
+  return reader_decoded(r, b, a, n, bKept);
 }
 
 int lineage_adj_slot(LineageAdjReader *r, sqlite3_int64 id, LineageSlot *s){
   const Snap *p = r->p;
   const unsigned char *a;
-  if( id<0 || id>=p->nPacked ) return 0;
+  if( id<0 || id>=p->nPacked+LINEAGE_ADJ_BLOCK || p->apBlock==0 ) return 0;
   if( p->nDirty && is_dirty(p, id) ) return 0;
   a = reader_block(r, id/LINEAGE_ADJ_BLOCK);
   if( a==0 ) return 0;

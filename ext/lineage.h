@@ -293,6 +293,11 @@ int lineage_adj_decode(const unsigned char *a, int n, unsigned int *aOff);
 ** too long to be packed (seek it). */
 int lineage_adj_slot_of(const unsigned char *a, const unsigned int *aOff,
                         unsigned int i, sqlite3_int64 id, LineageSlot *s);
+/* Block b of dir packed from lineage_edge as it is now, into a BLOB from
+** sqlite3_malloc (*pa, *pn; *pa NULL when it holds no neighbour or an id
+** that is not an integer): SQLITE_OK or an error code. */
+int lineage_adj_pack(sqlite3 *db, LineageConn *conn, int dir, sqlite3_int64 b,
+                     unsigned char **pa, int *pn);
 /* The writers' one call (inside their savepoint, after their edges): fold
 ** the dirty lists into their blocks and pack the complete blocks of new
 ** ids (all of them after a migration or lineage_rebuild). */
