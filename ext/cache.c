@@ -181,12 +181,12 @@ static int snap_new(LineageCache *c, int dir, Snap **pp){
   if( p->nBlock>0 || p->nIds>0 ){
     sqlite3_uint64 n = (sqlite3_uint64)p->nBlock+1;
     p->apBlock = sqlite3_malloc64(sizeof(*p->apBlock)*n);
+    if( p->apBlock ) memset(p->apBlock, 0, sizeof(*p->apBlock)*(size_t)n);
     p->anByte = sqlite3_malloc64(sizeof(*p->anByte)*n);
     if( p->apBlock==0 || p->anByte==0 ){
       rc = SQLITE_NOMEM;
     }else{
       sqlite3_int64 i;
-      memset(p->apBlock, 0, sizeof(*p->apBlock)*(size_t)n);
       for(i=0; i<=p->nBlock; i++) p->anByte[i] = BLOCK_UNREAD;
       if( p->bAnyDirty && p->nBlock>0 ) rc = snap_dirty(c, p);
     }
