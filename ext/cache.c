@@ -9,14 +9,17 @@
 ** A walk opens a reader on the snapshot of one direction: how many blocks
 ** are packed and the highest node_id (the range of the walker's visited
 ** bitmap), read by one statement, and the dirty nodes (sorted, for a
-** binary search). A node is read from
-** its block unless it is dirty, beyond the packed blocks, negative, or its
-** slot says its list is too long; then the walker seeks lineage_edge. A
-** block is read with sqlite3_blob_open (then _reopen) the first time a walk
-** needs it, checked, its slots' lengths turned into offsets, and kept in
-** the snapshot while the bytes held stay under the limit (the BLOB and
-** 1 KiB of offsets a block), so the walks after the first read memory
-** only; only the visited node's slot is decoded.
+** binary search; read only when there are some). A node is read from its
+** block unless it is dirty, beyond the block after the packed ones,
+** negative, or its slot says its list is too long; then the walker seeks
+** lineage_edge. A block is read with sqlite3_blob_open (then _reopen) the
+** first time a walk needs it, checked, its slots' lengths turned into
+** offsets, and kept in the snapshot while the bytes held stay under the
+** limit (the BLOB and 1 KiB of offsets a block), so the walks after the
+** first read memory only; only the visited node's slot is decoded. The
+** block after the packed ones (the newest ids, which the writers do not
+** store until it is complete) is packed from lineage_edge in memory, by
+** one range scan, the first time a walk needs it, and kept likewise.
 **
 ** Never stale: a snapshot kept is tagged with SQLite's data version of main
 ** (SQLITE_FCNTL_DATA_VERSION), which changes with every commit, by this
