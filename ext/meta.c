@@ -59,10 +59,10 @@ int lineage_meta_open(LineageMeta *m, sqlite3 *db, LineageConn *conn,
     ** drops them, and the steps read the rowid only. But they are checked
     ** when it is prepared: a lineage_node without those columns fails it,
     ** as it fails the cursors above. */
-    "SELECT node_id FROM main.lineage_node WHERE node_id>=?1 "
-    "ORDER BY " META_COLS,
-    "SELECT node_id FROM main.lineage_node WHERE node_id<=?1 "
-    "ORDER BY node_id DESC, kind, project, name, version, type, state",
+    ("SELECT node_id FROM main.lineage_node WHERE node_id>=?1 "
+     "ORDER BY " META_COLS),
+    ("SELECT node_id FROM main.lineage_node WHERE node_id<=?1 "
+     "ORDER BY node_id DESC, kind, project, name, version, type, state"),
   };
   int rc;
   memset(m, 0, sizeof(*m));
