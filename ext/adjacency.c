@@ -103,15 +103,20 @@ int lineage_adj_decode(const unsigned char *a, int n, unsigned int *aOff){
   return 1;
 }
 
+void lineage_slot_init(LineageSlot *s, const unsigned char *a, int n,
+                       sqlite3_int64 id){
+  s->p = a;
+  s->pEnd = a + n;
+  s->prev = id;
+  s->bFirst = 1;
+}
+
 int lineage_adj_slot_of(const unsigned char *a, const unsigned int *aOff,
                         unsigned int i, sqlite3_int64 id, LineageSlot *s){
   const unsigned char *pSlots = a + aOff[LINEAGE_ADJ_BLOCK+1];
   unsigned int lo = aOff[i], hi = aOff[i+1];
   if( hi==lo+1 && pSlots[lo]==0 ) return 0;      /* too long: seek it */
-  s->p = pSlots + lo;
-  s->pEnd = pSlots + hi;
-  s->prev = id;
-  s->bFirst = 1;
+  lineage_slot_init(s, pSlots + lo, (int)(hi - lo), id);
   return 1;
 }
 
@@ -164,23 +169,49 @@ static void buf_varint(Buf *b, sqlite3_uint64 v){
   }while( v );
 }
 
-/* Append the slot of node id, whose neighbours are the ascending list
-** a[0..n). A list too long, or whose first neighbour is 2^63 ids away
-** (only made by hand: zigzag+1 would wrap to the marker), is a seek. */
-static void buf_slot(Buf *b, sqlite3_int64 id, const sqlite3_int64 *a, int n){
+/* The first neighbour a0 of node id as a slot stores it: zigzag(a0-id)+1.
+** 0 when that cannot be stored (2^63 ids away, made only by hand: it would
+** wrap to the marker of a list too long). */
+static sqlite3_uint64 first_code(sqlite3_int64 id, sqlite3_int64 a0){
+  sqlite3_int64 d = (sqlite3_int64)((sqlite3_uint64)a0 - (sqlite3_uint64)id);
+  return (((sqlite3_uint64)d << 1) ^ (sqlite3_uint64)(d >> 63)) + 1;
+}
+
+/* Append the neighbours a[0..n) (ascending, n>0, a[0] storable) of node
+** id in a slot's encoding. */
+static void buf_list(Buf *b, sqlite3_int64 id, const sqlite3_int64 *a, int n){
   int i;
-  sqlite3_uint64 z = 0;
-  if( n>0 ){
-    sqlite3_int64 d = (sqlite3_int64)((sqlite3_uint64)a[0] - (sqlite3_uint64)id);
-    z = ((sqlite3_uint64)d << 1) ^ (sqlite3_uint64)(d >> 63);
-  }
-  if( n>ADJ_LONG_LIST || z==~(sqlite3_uint64)0 ){
+  buf_varint(b, first_code(id, a[0]));
+  for(i=1; i<n; i++) buf_varint(b, (sqlite3_uint64)a[i] - (sqlite3_uint64)a[i-1]);
+}
+
+/* Append the slot of node id, whose neighbours are the ascending list
+** a[0..n). A list too long, or whose first neighbour cannot be stored, is
+** a seek. */
+static void buf_slot(Buf *b, sqlite3_int64 id, const sqlite3_int64 *a, int n){
+  if( n==0 ) return;
+  if( n>ADJ_LONG_LIST || first_code(id, a[0])==0 ){
     buf_varint(b, 0);
     return;
   }
-  for(i=0; i<n; i++){
-    buf_varint(b, i==0 ? z+1 : (sqlite3_uint64)a[i] - (sqlite3_uint64)a[i-1]);
+  buf_list(b, id, a, n);
+}
+
+int lineage_adj_encode_list(sqlite3_int64 id, const sqlite3_int64 *a, int n,
+                            unsigned char **pa, int *pn){
+  Buf b;
+  memset(&b, 0, sizeof(b));
+  *pa = 0;
+  *pn = 0;
+  if( n<=0 || first_code(id, a[0])==0 ) return SQLITE_OK;
+  buf_list(&b, id, a, n);
+  if( b.bOom ){
+    sqlite3_free(b.a);
+    return SQLITE_NOMEM;
   }
+  *pa = b.a;
+  *pn = b.n;
+  return SQLITE_OK;
 }
 
 /* A block being written: its slots in data, then (out_finish) the whole

@@ -41,6 +41,14 @@
 #define BLOCK_UNREAD   (-2)   /* anByte[]: not read yet */
 #define BLOCK_UNUSABLE (-1)   /*           not a valid block: seek its nodes */
 
+/* A node's neighbour list too long for its block, as the walker's seek
+** gave it, in a slot's encoding. */
+typedef struct LongList {
+  sqlite3_int64 id;
+  unsigned char *a;
+  int n;
+} LongList;
+
 typedef struct Snap {
   int nRef;
   int bKept;                  /* held by the connection for version */
@@ -54,7 +62,9 @@ typedef struct Snap {
   sqlite3_int64 nBlock;       /* blocks packed in the database */
   unsigned char **apBlock;    /* nBlock+1: the block in memory, or NULL */
   int *anByte;                /* its size, or BLOCK_UNREAD/_UNUSABLE */
-  sqlite3_int64 nByte;        /* bytes of blocks held */
+  sqlite3_int64 nByte;        /* bytes of blocks and long lists held */
+  LongList *aLong;            /* kept long lists, by id (kept snapshots) */
+  int nLong, nLongAlloc;
 } Snap;
 
 struct LineageCache {
@@ -72,6 +82,9 @@ struct LineageAdjReader {
   unsigned char *aBuf;        /* a block not kept (over the limit) */
   sqlite3_int64 iBuf;         /* its number, -1: none */
   sqlite3_int64 nBufAlloc;
+  sqlite3_int64 iPend;        /* the long list the seek is offering, -1: none */
+  sqlite3_int64 *aPend;       /* its neighbours so far */
+  int nPend, nPendAlloc;
 };
 
 LineageCache *lineage_cache_new(LineageConn *conn, sqlite3 *db){
@@ -87,7 +100,10 @@ LineageCache *lineage_cache_new(LineageConn *conn, sqlite3 *db){
 static void snap_release(Snap *p){
   if( p && --p->nRef==0 ){
     sqlite3_int64 i;
+    int j;
     for(i=0; p->apBlock && i<=p->nBlock; i++) sqlite3_free(p->apBlock[i]);
+    for(j=0; j<p->nLong; j++) sqlite3_free(p->aLong[j].a);
+    sqlite3_free(p->aLong);
     sqlite3_free(p->apBlock);
     sqlite3_free(p->anByte);
     sqlite3_free(p->aDirty);
@@ -236,6 +252,7 @@ int lineage_adj_open(LineageConn *conn, int dir, LineageAdjReader **pp){
   r->c = c;
   r->p = p;
   r->iBuf = -1;
+  r->iPend = -1;
   *pp = r;
   return SQLITE_OK;
 }
@@ -245,6 +262,7 @@ void lineage_adj_close(LineageAdjReader *r){
     if( r->pBlob ) sqlite3_blob_close(r->pBlob);
     snap_release(r->p);
     sqlite3_free(r->aBuf);
+    sqlite3_free(r->aPend);
     sqlite3_free(r);
   }
 }
@@ -370,15 +388,98 @@ static const unsigned char *reader_block(LineageAdjReader *r, sqlite3_int64 b){
   return reader_decoded(r, b, a, n, bKept);
 }
 
+/* Where id is, or would go, in p->aLong. */
+static int long_index(const Snap *p, sqlite3_int64 id){
+  int lo = 0, hi = p->nLong;
+  while( lo<hi ){
+    int mid = (lo+hi)/2;
+    if( p->aLong[mid].id<id ) lo = mid+1; else hi = mid;
+  }
+  return lo;
+}
+
+/* Node id's list is too long for its block: from memory when a walk of
+** this snapshot read it to the end before; else 0 (seek it), and when the
+** snapshot is kept, the seek's neighbours are offered to keep. */
+static LINEAGE_NOINLINE int reader_long(LineageAdjReader *r, sqlite3_int64 id,
+                                        LineageSlot *s){
+  const Snap *p = r->p;
+  int i = long_index(p, id);
+  if( i<p->nLong && p->aLong[i].id==id ){
+    lineage_slot_init(s, p->aLong[i].a, p->aLong[i].n, id);
+    return 1;
+  }
+  if( p->bKept ){
+    r->iPend = id;
+    r->nPend = 0;
+  }
+  return 0;
+}
+
 int lineage_adj_slot(LineageAdjReader *r, sqlite3_int64 id, LineageSlot *s){
   const Snap *p = r->p;
   const unsigned char *a;
+  r->iPend = -1;
   if( id<0 || id>=p->nPacked+LINEAGE_ADJ_BLOCK || p->apBlock==0 ) return 0;
   if( p->nDirty && is_dirty(p, id) ) return 0;
   a = reader_block(r, id/LINEAGE_ADJ_BLOCK);
   if( a==0 ) return 0;
-  return lineage_adj_slot_of(a + BLOCK_OFFS, (const unsigned int*)a,
-                             (unsigned int)(id % LINEAGE_ADJ_BLOCK), id, s);
+  if( lineage_adj_slot_of(a + BLOCK_OFFS, (const unsigned int*)a,
+                          (unsigned int)(id % LINEAGE_ADJ_BLOCK), id, s) ){
+    return 1;
+  }
+  return reader_long(r, id, s);
+}
+
+void lineage_adj_offer(LineageAdjReader *r, sqlite3_int64 nbr){
+  if( r->iPend<0 ) return;
+  if( r->nPend==r->nPendAlloc ){
+    /* As long as a kept list could be (a neighbour is a byte at least). */
+    int nNew = r->nPendAlloc ? r->nPendAlloc*2 : 1024;
+    sqlite3_int64 *aNew = r->nPendAlloc < r->c->limit/16
+        ? sqlite3_realloc64(r->aPend, sizeof(*aNew)*(sqlite3_uint64)nNew) : 0;
+    if( aNew==0 ){
+      r->iPend = -1;                  /* not kept: the walks seek it */
+      return;
+    }
+    r->aPend = aNew;
+    r->nPendAlloc = nNew;
+  }
+  r->aPend[r->nPend++] = nbr;
+}
+
+void lineage_adj_offer_end(LineageAdjReader *r){
+  Snap *p = r->p;
+  unsigned char *a = 0;
+  int n = 0, i;
+  sqlite3_int64 id = r->iPend;
+  r->iPend = -1;
+  if( id<0 ) return;
+  i = long_index(p, id);
+  if( i<p->nLong && p->aLong[i].id==id ) return;  /* another walk kept it */
+  if( lineage_adj_encode_list(id, r->aPend, r->nPend, &a, &n) || a==0 ) return;
+  if( p->nByte + n > r->c->limit ){
+    sqlite3_free(a);
+    return;
+  }
+  if( p->nLong==p->nLongAlloc ){
+    int nNew = p->nLongAlloc ? p->nLongAlloc*2 : 8;
+    LongList *aNew = sqlite3_realloc64(p->aLong,
+                                       sizeof(*aNew)*(sqlite3_uint64)nNew);
+    if( aNew==0 ){
+      sqlite3_free(a);
+      return;
+    }
+    p->aLong = aNew;
+    p->nLongAlloc = nNew;
+  }
+  memmove(&p->aLong[i+1], &p->aLong[i], sizeof(*p->aLong)*(size_t)(p->nLong-i));
+  p->aLong[i].id = id;
+  p->aLong[i].a = a;
+  p->aLong[i].n = n;
+  p->nLong++;
+  p->nByte += n;
+  r->c->nLoad++;
 }
 
 /* lineage_cache([limit]): set the bytes of blocks kept between walks (0:

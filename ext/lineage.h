@@ -284,6 +284,14 @@ typedef struct LineageSlot {
 } LineageSlot;
 /* The next neighbour into *pId: 1, or 0 at the end of the list. */
 int lineage_slot_next(LineageSlot *s, sqlite3_int64 *pId);
+/* *s reads the slot a[0..n) of node id. */
+void lineage_slot_init(LineageSlot *s, const unsigned char *a, int n,
+                       sqlite3_int64 id);
+/* The ascending neighbours a[0..n) of node id in a slot's encoding, of any
+** length, into a BLOB from sqlite3_malloc (*pa, *pn; *pa NULL when n is 0
+** or the first neighbour cannot be stored): SQLITE_OK or SQLITE_NOMEM. */
+int lineage_adj_encode_list(sqlite3_int64 id, const sqlite3_int64 *a, int n,
+                            unsigned char **pa, int *pn);
 /* 1 when a[0..n) is a well-formed block; then aOff[i] (i <= 256) is where
 ** slot i starts among the slots (aOff[256]: their end), and aOff[257]
 ** where the slots start in a. */
@@ -316,6 +324,12 @@ void lineage_adj_close(LineageAdjReader *r);
 /* Node id's neighbours from the blocks into *s: 1, or 0 when the walker
 ** must seek them (dirty, not packed, too long, or unreadable). */
 int lineage_adj_slot(LineageAdjReader *r, sqlite3_int64 id, LineageSlot *s);
+/* The neighbours the walker's seek gives for the node lineage_adj_slot()
+** last sent to the seek, one at a time, then the end of its list: a clean
+** list too long for its block is then kept with the snapshot, so the next
+** walks read it from memory. Ignored for any other node. */
+void lineage_adj_offer(LineageAdjReader *r, sqlite3_int64 nbr);
+void lineage_adj_offer_end(LineageAdjReader *r);
 /* Ids 0 .. this-1 are the graph's (the visited bitmap's range). */
 sqlite3_int64 lineage_adj_ids(const LineageAdjReader *r);
 void lineage_fn_cache(sqlite3_context*, int, sqlite3_value**);

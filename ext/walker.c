@@ -15,7 +15,9 @@
 ** seek (lineage_edge's primary key (src,dst) downstream, its index
 ** (dst,src) upstream): the same neighbours in the same order either way.
 ** The seek is prepared the first time a node needs it, so a walk the
-** blocks answer prepares nothing.
+** blocks answer prepares nothing. A list too long for its block that the
+** seek reads to the end is offered to the reader, which keeps it with the
+** connection's snapshot for the next walks.
 ** The visited set is a hash set over the queue; a walk over 1/32 of the
 ** graph's ids switches to a bitmap. Resetting
 ** either for the next walk costs the size of the last walk, not of the
@@ -328,13 +330,16 @@ static int walker_begin_node(LineageWalker *w){
 static LINEAGE_NOINLINE int walker_step_seek(LineageWalker *w){
   unsigned int iParent = w->iExpand, nBefore = w->nQueue;
   unsigned int depth = LINEAGE_VISIT_DEPTH(&w->aQueue[iParent-1]) + 1;
+  sqlite3_int64 id;
   int rc;
   while( w->nQueue==nBefore ){
     rc = sqlite3_step(w->pNeighbors);
     if( rc!=SQLITE_ROW ){
       sqlite3_reset(w->pNeighbors);
       w->bExpanding = 0;
-      return rc==SQLITE_DONE ? SQLITE_OK : rc;
+      if( rc!=SQLITE_DONE ) return rc;
+      if( w->pAdj ) lineage_adj_offer_end(w->pAdj);
+      return SQLITE_OK;
     }
     if( sqlite3_column_type(w->pNeighbors, 0)!=SQLITE_INTEGER ){
       /* Not reinterpreted: such a block is never packed (adjacency.c), so
@@ -348,7 +353,9 @@ static LINEAGE_NOINLINE int walker_step_seek(LineageWalker *w){
       w->bExpanding = 0;
       return w->zErr ? SQLITE_CORRUPT : SQLITE_NOMEM;
     }
-    rc = walker_visit(w, sqlite3_column_int64(w->pNeighbors, 0), iParent, depth);
+    id = sqlite3_column_int64(w->pNeighbors, 0);
+    if( w->pAdj ) lineage_adj_offer(w->pAdj, id);
+    rc = walker_visit(w, id, iParent, depth);
     if( rc ) return rc;
   }
   return SQLITE_OK;
