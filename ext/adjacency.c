@@ -177,41 +177,56 @@ static sqlite3_uint64 first_code(sqlite3_int64 id, sqlite3_int64 a0){
   return (((sqlite3_uint64)d << 1) ^ (sqlite3_uint64)(d >> 63)) + 1;
 }
 
-/* Append the neighbours a[0..n) (ascending, n>0, a[0] storable) of node
-** id in a slot's encoding. */
-static void buf_list(Buf *b, sqlite3_int64 id, const sqlite3_int64 *a, int n){
-  int i;
-  buf_varint(b, first_code(id, a[0]));
-  for(i=1; i<n; i++) buf_varint(b, (sqlite3_uint64)a[i] - (sqlite3_uint64)a[i-1]);
-}
-
 /* Append the slot of node id, whose neighbours are the ascending list
 ** a[0..n). A list too long, or whose first neighbour cannot be stored, is
 ** a seek. */
 static void buf_slot(Buf *b, sqlite3_int64 id, const sqlite3_int64 *a, int n){
+  int i;
   if( n==0 ) return;
   if( n>ADJ_LONG_LIST || first_code(id, a[0])==0 ){
     buf_varint(b, 0);
     return;
   }
-  buf_list(b, id, a, n);
+  buf_varint(b, first_code(id, a[0]));
+  for(i=1; i<n; i++) buf_varint(b, (sqlite3_uint64)a[i] - (sqlite3_uint64)a[i-1]);
 }
 
-int lineage_adj_encode_list(sqlite3_int64 id, const sqlite3_int64 *a, int n,
-                            unsigned char **pa, int *pn){
-  Buf b;
-  memset(&b, 0, sizeof(b));
-  *pa = 0;
-  *pn = 0;
-  if( n<=0 || first_code(id, a[0])==0 ) return SQLITE_OK;
-  buf_list(&b, id, a, n);
-  if( b.bOom ){
-    sqlite3_free(b.a);
-    return SQLITE_NOMEM;
+void lineage_list_start(LineageList *l, sqlite3_int64 id, int nMax){
+  l->n = 0;
+  l->nMax = nMax;
+  l->prev = id;
+  l->bFirst = 1;
+  l->bFail = 0;
+}
+
+int lineage_list_add(LineageList *l, sqlite3_int64 nbr){
+  sqlite3_uint64 v;
+  if( l->bFail ) return 0;
+  if( l->bFirst ? (v = first_code(l->prev, nbr))==0 : nbr<=l->prev ){
+    l->bFail = 1;                  /* cannot be stored, or not ascending */
+    return 0;
   }
-  *pa = b.a;
-  *pn = b.n;
-  return SQLITE_OK;
+  if( !l->bFirst ) v = (sqlite3_uint64)nbr - (sqlite3_uint64)l->prev;
+  if( l->n+10>l->nAlloc ){
+    int nNew = l->nAlloc ? l->nAlloc*2 : 256;
+    unsigned char *aNew;
+    if( nNew>l->nMax ) nNew = l->nMax;
+    aNew = l->n+10<=nNew ? sqlite3_realloc(l->a, nNew) : 0;
+    if( aNew==0 ){
+      l->bFail = 1;
+      return 0;
+    }
+    l->a = aNew;
+    l->nAlloc = nNew;
+  }
+  do{
+    unsigned char c = v & 0x7f;
+    v >>= 7;
+    l->a[l->n++] = c | (v ? 0x80 : 0);
+  }while( v );
+  l->prev = nbr;
+  l->bFirst = 0;
+  return 1;
 }
 
 /* A block being written: its slots in data, then (out_finish) the whole

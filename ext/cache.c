@@ -86,8 +86,7 @@ struct LineageAdjReader {
   sqlite3_int64 iBuf;         /* its number, -1: none */
   sqlite3_int64 nBufAlloc;
   sqlite3_int64 iPend;        /* the long list the seek is offering, -1: none */
-  sqlite3_int64 *aPend;       /* its neighbours so far */
-  int nPend, nPendAlloc;
+  LineageList pend;           /* its neighbours so far, encoded */
 };
 
 LineageCache *lineage_cache_new(LineageConn *conn, sqlite3 *db){
@@ -265,7 +264,7 @@ void lineage_adj_close(LineageAdjReader *r){
     if( r->pBlob ) sqlite3_blob_close(r->pBlob);
     snap_release(r->p);
     sqlite3_free(r->aBuf);
-    sqlite3_free(r->aPend);
+    sqlite3_free(r->pend.a);
     sqlite3_free(r);
   }
 }
@@ -412,9 +411,11 @@ static LINEAGE_NOINLINE int reader_long(LineageAdjReader *r, sqlite3_int64 id,
     lineage_slot_init(s, p->aLong[i].a, p->aLong[i].n, id);
     return 1;
   }
-  if( p->bKept ){
+  if( p->bKept && r->c->limit > p->nByte ){
+    /* The list may take what the limit leaves (an int's worth at most). */
+    sqlite3_int64 nRoom = r->c->limit - p->nByte;
     r->iPend = id;
-    r->nPend = 0;
+    lineage_list_start(&r->pend, id, nRoom<0x3fffffff ? (int)nRoom : 0x3fffffff);
   }
   return 0;
 }
@@ -435,20 +436,9 @@ int lineage_adj_slot(LineageAdjReader *r, sqlite3_int64 id, LineageSlot *s){
 }
 
 void lineage_adj_offer(LineageAdjReader *r, sqlite3_int64 nbr){
-  if( r->iPend<0 ) return;
-  if( r->nPend==r->nPendAlloc ){
-    /* As long as a kept list could be (a neighbour is a byte at least). */
-    int nNew = r->nPendAlloc ? r->nPendAlloc*2 : 1024;
-    sqlite3_int64 *aNew = r->nPendAlloc < r->c->limit/16
-        ? sqlite3_realloc64(r->aPend, sizeof(*aNew)*(sqlite3_uint64)nNew) : 0;
-    if( aNew==0 ){
-      r->iPend = -1;                  /* not kept: the walks seek it */
-      return;
-    }
-    r->aPend = aNew;
-    r->nPendAlloc = nNew;
+  if( r->iPend>=0 && !lineage_list_add(&r->pend, nbr) ){
+    r->iPend = -1;                    /* not kept: the walks seek it */
   }
-  r->aPend[r->nPend++] = nbr;
 }
 
 void lineage_adj_offer_end(LineageAdjReader *r){
@@ -459,23 +449,23 @@ void lineage_adj_offer_end(LineageAdjReader *r){
   r->iPend = -1;
   if( id<0 ) return;
   i = long_index(p, id);
-  if( i<p->nLong && p->aLong[i].id==id ) return;  /* another walk kept it */
-  if( lineage_adj_encode_list(id, r->aPend, r->nPend, &a, &n) || a==0 ) return;
-  if( p->nByte + n > r->c->limit ){
-    sqlite3_free(a);
-    return;
+  if( r->pend.n==0 || (i<p->nLong && p->aLong[i].id==id)
+   || p->nByte + r->pend.n > r->c->limit ){
+    return;               /* empty, kept by another walk, or over the limit */
   }
   if( p->nLong==p->nLongAlloc ){
     int nNew = p->nLongAlloc ? p->nLongAlloc*2 : 8;
     LongList *aNew = sqlite3_realloc64(p->aLong,
                                        sizeof(*aNew)*(sqlite3_uint64)nNew);
-    if( aNew==0 ){
-      sqlite3_free(a);
-      return;
-    }
+    if( aNew==0 ) return;
     p->aLong = aNew;
     p->nLongAlloc = nNew;
   }
+  /* The buffer itself is kept, cut to its length. */
+  n = r->pend.n;
+  a = sqlite3_realloc(r->pend.a, n);
+  if( a==0 ) return;
+  memset(&r->pend, 0, sizeof(r->pend));
   memmove(&p->aLong[i+1], &p->aLong[i], sizeof(*p->aLong)*(size_t)(p->nLong-i));
   p->aLong[i].id = id;
   p->aLong[i].a = a;

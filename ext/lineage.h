@@ -287,11 +287,19 @@ int lineage_slot_next(LineageSlot *s, sqlite3_int64 *pId);
 /* *s reads the slot a[0..n) of node id. */
 void lineage_slot_init(LineageSlot *s, const unsigned char *a, int n,
                        sqlite3_int64 id);
-/* The ascending neighbours a[0..n) of node id in a slot's encoding, of any
-** length, into a BLOB from sqlite3_malloc (*pa, *pn; *pa NULL when n is 0
-** or the first neighbour cannot be stored): SQLITE_OK or SQLITE_NOMEM. */
-int lineage_adj_encode_list(sqlite3_int64 id, const sqlite3_int64 *a, int n,
-                            unsigned char **pa, int *pn);
+/* A slot's encoding of a list of any length, written one neighbour at a
+** time (lineage_list_add, ascending), in at most nMax bytes. */
+typedef struct LineageList {
+  unsigned char *a;           /* from sqlite3_malloc; the caller frees it */
+  int n, nAlloc, nMax;
+  sqlite3_int64 prev;         /* the node, then the last neighbour added */
+  int bFirst, bFail;
+} LineageList;
+/* Start the list of node id, keeping the buffer l->a for reuse. */
+void lineage_list_start(LineageList *l, sqlite3_int64 id, int nMax);
+/* 1, or 0 for good once the list cannot be had: out of memory or of room,
+** a neighbour not above the last, a first one that cannot be stored. */
+int lineage_list_add(LineageList *l, sqlite3_int64 nbr);
 /* 1 when a[0..n) is a well-formed block; then aOff[i] (i <= 256) is where
 ** slot i starts among the slots (aOff[256]: their end), and aOff[257]
 ** where the slots start in a. */
