@@ -160,13 +160,19 @@ static int buf_room(Buf *b, int n){
   return 1;
 }
 
-static void buf_varint(Buf *b, sqlite3_uint64 v){
-  if( !buf_room(b, 10) ) return;
+/* v as a LEB128 varint at p (room for 10 bytes): the bytes written. */
+static int put_varint(unsigned char *p, sqlite3_uint64 v){
+  int n = 0;
   do{
     unsigned char c = v & 0x7f;
     v >>= 7;
-    b->a[b->n++] = c | (v ? 0x80 : 0);
+    p[n++] = c | (v ? 0x80 : 0);
   }while( v );
+  return n;
+}
+
+static void buf_varint(Buf *b, sqlite3_uint64 v){
+  if( buf_room(b, 10) ) b->n += put_varint(b->a + b->n, v);
 }
 
 /* The first neighbour a0 of node id as a slot stores it: zigzag(a0-id)+1.
@@ -182,12 +188,14 @@ static sqlite3_uint64 first_code(sqlite3_int64 id, sqlite3_int64 a0){
 ** a seek. */
 static void buf_slot(Buf *b, sqlite3_int64 id, const sqlite3_int64 *a, int n){
   int i;
+  sqlite3_uint64 z;
   if( n==0 ) return;
-  if( n>ADJ_LONG_LIST || first_code(id, a[0])==0 ){
+  z = first_code(id, a[0]);
+  if( n>ADJ_LONG_LIST || z==0 ){
     buf_varint(b, 0);
     return;
   }
-  buf_varint(b, first_code(id, a[0]));
+  buf_varint(b, z);
   for(i=1; i<n; i++) buf_varint(b, (sqlite3_uint64)a[i] - (sqlite3_uint64)a[i-1]);
 }
 
@@ -219,11 +227,7 @@ int lineage_list_add(LineageList *l, sqlite3_int64 nbr){
     l->a = aNew;
     l->nAlloc = nNew;
   }
-  do{
-    unsigned char c = v & 0x7f;
-    v >>= 7;
-    l->a[l->n++] = c | (v ? 0x80 : 0);
-  }while( v );
+  l->n += put_varint(l->a + l->n, v);
   l->prev = nbr;
   l->bFirst = 0;
   return 1;

@@ -411,6 +411,7 @@ static LINEAGE_NOINLINE int reader_long(LineageAdjReader *r, sqlite3_int64 id,
     lineage_slot_init(s, p->aLong[i].a, p->aLong[i].n, id);
     return 1;
   }
+  r->iPend = -1;
   if( p->bKept && r->c->limit > p->nByte ){
     /* The list may take what the limit leaves (an int's worth at most). */
     sqlite3_int64 nRoom = r->c->limit - p->nByte;
@@ -423,16 +424,18 @@ static LINEAGE_NOINLINE int reader_long(LineageAdjReader *r, sqlite3_int64 id,
 int lineage_adj_slot(LineageAdjReader *r, sqlite3_int64 id, LineageSlot *s){
   const Snap *p = r->p;
   const unsigned char *a;
-  r->iPend = -1;
-  if( id<0 || id>=p->nPacked+LINEAGE_ADJ_BLOCK || p->apBlock==0 ) return 0;
-  if( p->nDirty && is_dirty(p, id) ) return 0;
+  if( id<0 || id>=p->nPacked+LINEAGE_ADJ_BLOCK || p->apBlock==0 ) goto seek;
+  if( p->nDirty && is_dirty(p, id) ) goto seek;
   a = reader_block(r, id/LINEAGE_ADJ_BLOCK);
-  if( a==0 ) return 0;
+  if( a==0 ) goto seek;
   if( lineage_adj_slot_of(a + BLOCK_OFFS, (const unsigned int*)a,
                           (unsigned int)(id % LINEAGE_ADJ_BLOCK), id, s) ){
     return 1;
   }
   return reader_long(r, id, s);
+seek:
+  r->iPend = -1;                      /* nothing of this list is kept */
+  return 0;
 }
 
 void lineage_adj_offer(LineageAdjReader *r, sqlite3_int64 nbr){
@@ -443,8 +446,8 @@ void lineage_adj_offer(LineageAdjReader *r, sqlite3_int64 nbr){
 
 void lineage_adj_offer_end(LineageAdjReader *r){
   Snap *p = r->p;
-  unsigned char *a = 0;
-  int n = 0, i;
+  unsigned char *a;
+  int n, i;
   sqlite3_int64 id = r->iPend;
   r->iPend = -1;
   if( id<0 ) return;
