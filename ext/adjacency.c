@@ -37,19 +37,31 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A list longer than this is sought, never packed: a seek costs about five
-** rows of a range read, so reading such a list by a seek costs at most 2%
-** more than from a blob, and a hub (a dataset used by 100k runs) does not
-** make every new use rewrite a large blob. */
+/* A list longer than this does not live in its block (whose slot is then
+** the marker ADJ_LONG_MARK) but in a row of lineage_adj_long of its own:
+** a hub (a dataset 42,874 runs used, on the 100k diamond graph) would make
+** its block, read by every walk through any of its 256 nodes, 60 KiB. */
 #define ADJ_LONG_LIST 256
 
-/* The first byte of a block of this format (an earlier release's blocks
-** start with 0x04); lineage_meta.adj_format says all blocks are of it. */
-#define ADJ_FORMAT 0x02
+/* A long list holds its neighbours below its bound; those above are sought.
+** When the ids past the bound reach 1/ADJ_LONG_TAIL_SHARE of the list's
+** length (so at most that share is sought), the next writer that packs a
+** block rewrites it: each list costs its length once per quarter of it. */
+#define ADJ_LONG_TAIL_SHARE 4
+
+/* The first byte of a block of this format, and lineage_meta.adj_format
+** (0x04 and 2 were earlier releases': no lineage_adj_long, triggers that
+** mark every change). */
+#define ADJ_FORMAT 0x03
 
 /* ---- the format -------------------------------------------------------- */
 
 /* The varint at *pp (before pEnd) into *pV; 0 when it runs past pEnd. */
+/* A slot of this one byte is a list that is not in its block. */
+#define ADJ_LONG_MARK 0
+
+#define LARGEST_INT64 ((sqlite3_int64)(((sqlite3_uint64)1 << 63) - 1))
+
 static int get_varint(const unsigned char **pp, const unsigned char *pEnd,
                       sqlite3_uint64 *pV){
   const unsigned char *p = *pp;
@@ -115,7 +127,7 @@ int lineage_adj_slot_of(const unsigned char *a, const unsigned int *aOff,
                         unsigned int i, sqlite3_int64 id, LineageSlot *s){
   const unsigned char *pSlots = a + aOff[LINEAGE_ADJ_BLOCK+1];
   unsigned int lo = aOff[i], hi = aOff[i+1];
-  if( hi==lo+1 && pSlots[lo]==0 ) return 0;      /* too long: seek it */
+  if( hi==lo+1 && pSlots[lo]==ADJ_LONG_MARK ) return 0;  /* not here */
   lineage_slot_init(s, pSlots + lo, (int)(hi - lo), id);
   return 1;
 }
@@ -183,20 +195,32 @@ static sqlite3_uint64 first_code(sqlite3_int64 id, sqlite3_int64 a0){
   return (((sqlite3_uint64)d << 1) ^ (sqlite3_uint64)(d >> 63)) + 1;
 }
 
-/* Append the slot of node id, whose neighbours are the ascending list
-** a[0..n). A list too long, or whose first neighbour cannot be stored, is
-** a seek. */
-static void buf_slot(Buf *b, sqlite3_int64 id, const sqlite3_int64 *a, int n){
+/* Append the neighbours of node id, the ascending list a[0..n) (n > 0),
+** in a slot's encoding: 0 (nothing appended) when the first one cannot be
+** stored. */
+static int buf_list(Buf *b, sqlite3_int64 id, const sqlite3_int64 *a, int n){
   int i;
-  sqlite3_uint64 z;
-  if( n==0 ) return;
-  z = first_code(id, a[0]);
-  if( n>ADJ_LONG_LIST || z==0 ){
-    buf_varint(b, 0);
-    return;
-  }
+  sqlite3_uint64 z = first_code(id, a[0]);
+  if( z==0 ) return 0;
   buf_varint(b, z);
   for(i=1; i<n; i++) buf_varint(b, (sqlite3_uint64)a[i] - (sqlite3_uint64)a[i-1]);
+  return 1;
+}
+
+/* 1 when the list a[0..n) of node id is packed apart (lineage_adj_long):
+** too long for a slot, and its bound can be stored (a[n-1]+1, ids made by
+** hand at the very end of the range excepted). */
+static int is_long(sqlite3_int64 id, const sqlite3_int64 *a, int n){
+  return n>ADJ_LONG_LIST && first_code(id, a[0])!=0
+      && a[n-1]<LARGEST_INT64;
+}
+
+/* Append the slot of node id, whose neighbours are the ascending list
+** a[0..n). A list too long, or whose first neighbour cannot be stored, is
+** the marker ADJ_LONG_MARK (read from lineage_adj_long, or sought). */
+static void buf_slot(Buf *b, sqlite3_int64 id, const sqlite3_int64 *a, int n){
+  if( n==0 ) return;
+  if( n>ADJ_LONG_LIST || !buf_list(b, id, a, n) ) buf_varint(b, ADJ_LONG_MARK);
 }
 
 void lineage_list_start(LineageList *l, sqlite3_int64 id, int nMax){
@@ -233,8 +257,41 @@ int lineage_list_add(LineageList *l, sqlite3_int64 nbr){
   return 1;
 }
 
+/* A list of the block being written that goes to lineage_adj_long. */
+typedef struct LongOut {
+  sqlite3_int64 id;
+  sqlite3_int64 bound;            /* every neighbour below it is in data */
+  int iOff, nByte;                /* its bytes in BlockOut.longs */
+  int nNbr;
+} LongOut;
+
+int lineage_list_resume(LineageList *l, sqlite3_int64 id,
+                        const unsigned char *a, int n, int nMax){
+  LineageSlot s;
+  sqlite3_int64 v, last = id;
+  int nNew = n + n/4 + 64;
+  unsigned char *aNew;
+  lineage_list_start(l, id, nMax);
+  if( nNew>nMax ) nNew = nMax;
+  aNew = n+10<=nNew ? sqlite3_realloc(l->a, nNew) : 0;
+  if( aNew==0 ){
+    l->bFail = 1;
+    return 0;
+  }
+  l->a = aNew;
+  l->nAlloc = nNew;
+  if( n>0 ) memcpy(l->a, a, (size_t)n);
+  l->n = n;
+  lineage_slot_init(&s, a, n, id);
+  while( lineage_slot_next(&s, &v) ) last = v;
+  l->prev = last;
+  l->bFirst = n==0;
+  return 1;
+}
+
 /* A block being written: its slots in data, then (out_finish) the whole
-** BLOB in blob; and the list of the node being read (ids ascending). */
+** BLOB in blob; the list of the node being read (ids ascending); and,
+** for a writer (bLongs), the long lists read, for lineage_adj_long. */
 typedef struct BlockOut {
   Buf data;                       /* slots 0 .. iSlot-1 */
   Buf blob;                       /* the finished block */
@@ -245,12 +302,40 @@ typedef struct BlockOut {
   int nList, nListAlloc;
   int bOom;
   int bNotInt;                    /* an edge row holds a non-integer id */
+  int bLongs;                     /* keep the long lists in longs/aLong */
+  sqlite3_int64 iBound;           /* a long list's bound is at least this */
+  Buf longs;
+  LongOut *aLong;
+  int nLong, nLongAlloc;
 } BlockOut;
 
 static void out_start(BlockOut *o, sqlite3_int64 iFirst){
   o->data.n = 0;
   o->iSlot = 0;
   o->iFirst = iFirst;
+  o->longs.n = 0;
+  o->nLong = 0;
+}
+
+/* Keep the long list a[0..n) of node id for lineage_adj_long. */
+static void out_long(BlockOut *o, sqlite3_int64 id, const sqlite3_int64 *a,
+                     int n){
+  LongOut *l;
+  int iOff = o->longs.n;
+  if( o->nLong==o->nLongAlloc ){
+    int nNew = o->nLongAlloc ? o->nLongAlloc*2 : 8;
+    LongOut *aNew = sqlite3_realloc64(o->aLong, sizeof(*aNew)*(sqlite3_uint64)nNew);
+    if( aNew==0 ){ o->bOom = 1; return; }
+    o->aLong = aNew;
+    o->nLongAlloc = nNew;
+  }
+  buf_list(&o->longs, id, a, n);
+  l = &o->aLong[o->nLong++];
+  l->id = id;
+  l->bound = a[n-1]+1 > o->iBound ? a[n-1]+1 : o->iBound;
+  l->iOff = iOff;
+  l->nByte = o->longs.n - iOff;
+  l->nNbr = n;
 }
 
 /* Slots before iSlot not written yet are empty. */
@@ -264,6 +349,7 @@ static void out_slot(BlockOut *o, unsigned int iSlot, const sqlite3_int64 *a,
   out_skip_to(o, iSlot);
   buf_slot(&o->data, o->iFirst+iSlot, a, n);
   o->aEnd[o->iSlot++] = (unsigned int)o->data.n;
+  if( o->bLongs && is_long(o->iFirst+iSlot, a, n) ) out_long(o, o->iFirst+iSlot, a, n);
 }
 
 /* Slot iSlot (those before it empty): n bytes copied from another block. */
@@ -315,6 +401,8 @@ static void out_clear(BlockOut *o){
   sqlite3_free(o->data.a);
   sqlite3_free(o->blob.a);
   sqlite3_free(o->aList);
+  sqlite3_free(o->longs.a);
+  sqlite3_free(o->aLong);
   memset(o, 0, sizeof(*o));
 }
 
@@ -322,12 +410,15 @@ static const char *const azRange[2] = {
   "SELECT dst, src FROM main.lineage_edge WHERE dst>=?1 AND dst<?2",
   "SELECT src, dst FROM main.lineage_edge WHERE src>=?1 AND src<?2",
 };
-/* A dirty node's list, up to one past what a slot packs (a hub used by
-** every run is not read whole on each new use). */
-static const char *const azSeek[2] = {
-  "SELECT src FROM main.lineage_edge WHERE dst=?1 LIMIT ?2",
-  "SELECT dst FROM main.lineage_edge WHERE src=?1 LIMIT ?2",
+/* A node's whole list (ascending). */
+static const char *const azList[2] = {
+  "SELECT src FROM main.lineage_edge WHERE dst=?1",
+  "SELECT dst FROM main.lineage_edge WHERE src=?1",
 };
+
+static int out_oom(const BlockOut *o){
+  return o->bOom || o->data.bOom || o->blob.bOom || o->longs.bOom;
+}
 
 /* Pack block b of direction dir from lineage_edge into o (one range scan
 ** of the index a seek of that direction uses). 1 when it holds any
@@ -353,9 +444,7 @@ static int pack_block(Lx *x, int dir, sqlite3_int64 b, BlockOut *o){
   lx_finalize(x, p);
   if( o->nList ) out_slot(o, (unsigned int)(key-lo), o->aList, o->nList);
   bAny = out_finish(o);
-  if( (o->bOom || o->data.bOom || o->blob.bOom) && x->rc==SQLITE_OK ){
-    x->rc = SQLITE_NOMEM;
-  }
+  if( out_oom(o) && x->rc==SQLITE_OK ) x->rc = SQLITE_NOMEM;
   return bAny && !o->bNotInt;
 }
 
@@ -399,6 +488,44 @@ static void store_block(Lx *x, int dir, sqlite3_int64 b, BlockOut *o, int bAny){
   }
 }
 
+/* Store the long lists o read (of direction dir) in lineage_adj_long. */
+static void store_longs(Lx *x, int dir, BlockOut *o){
+  int i;
+  for(i=0; i<o->nLong && x->rc==SQLITE_OK; i++){
+    const LongOut *l = &o->aLong[i];
+    sqlite3_stmt *p = lx_prepare(x, "INSERT OR REPLACE INTO main.lineage_adj_long"
+                                    "(node_key, bound, n, data) "
+                                    "VALUES (?1, ?2, ?3, ?4)", "iii",
+                                 l->id*2+dir, l->bound, (sqlite3_int64)l->nNbr);
+    if( p ){
+      if( sqlite3_bind_blob(p, 4, o->longs.a + l->iOff, l->nByte, SQLITE_STATIC) ){
+        x->rc = SQLITE_NOMEM;
+      }else{
+        lx_step(x, p);
+      }
+    }
+    lx_finalize(x, p);
+  }
+}
+
+/* No long list of block b of dir in lineage_adj_long. */
+static void drop_longs(Lx *x, int dir, sqlite3_int64 b){
+  sqlite3_int64 lo = b*LINEAGE_ADJ_BLOCK;
+  lx_exec(x, "DELETE FROM main.lineage_adj_long WHERE node_key>=?1 "
+             "AND node_key<?2 AND (node_key & 1)=?3", "iii",
+          lo*2, (lo+LINEAGE_ADJ_BLOCK)*2, (sqlite3_int64)dir);
+}
+
+/* Pack block b of dir from lineage_edge and store it, its long lists in
+** lineage_adj_long (bReplace: in place of those it had). */
+static void pack_store(Lx *x, int dir, sqlite3_int64 b, BlockOut *o,
+                       int bReplace){
+  int bAny = pack_block(x, dir, b, o);
+  store_block(x, dir, b, o, bAny);
+  if( bReplace ) drop_longs(x, dir, b);
+  if( bAny ) store_longs(x, dir, o);
+}
+
 /* The stored BLOB of block b of dir, copied into pOut (n = 0: no row). */
 static void read_block(Lx *x, int dir, sqlite3_int64 b, Buf *pOut){
   sqlite3_stmt *p = lx_prepare(x, "SELECT data FROM main.lineage_adj "
@@ -428,8 +555,16 @@ static int dirty_key_cmp(const void *a, const void *b){
   return (x>>1)<(y>>1) ? -1 : (x>>1)>(y>>1);
 }
 
+/* 1 when slot i of the decoded block a is the marker of a list not in it. */
+static int slot_is_mark(const unsigned char *a, const unsigned int *aOff,
+                        unsigned int i){
+  return aOff[i+1]==aOff[i]+1
+      && a[aOff[LINEAGE_ADJ_BLOCK+1]+aOff[i]]==ADJ_LONG_MARK;
+}
+
 /* Rewrite block b of dir with the lists of its dirty nodes aKey[0..n)
-** (ascending) read from lineage_edge, every other slot's bytes copied. */
+** (ascending) read from lineage_edge, every other slot's bytes copied; the
+** dirty nodes' long lists anew. */
 static void fold_block(Lx *x, int dir, sqlite3_int64 b,
                        const sqlite3_int64 *aKey, int n, BlockOut *o, Buf *pOld){
   sqlite3_int64 lo = b*LINEAGE_ADJ_BLOCK;
@@ -440,19 +575,21 @@ static void fold_block(Lx *x, int dir, sqlite3_int64 b,
   if( x->rc ) return;
   if( pOld->n>0 && !lineage_adj_decode(pOld->a, pOld->n, aOff) ){
     /* Not a block of this format: pack it whole. */
-    bAny = pack_block(x, dir, b, o);
-    store_block(x, dir, b, o, bAny);
+    pack_store(x, dir, b, o, 1);
     return;
   }
   out_start(o, lo);
   o->bNotInt = 0;
   for(i=0; i<LINEAGE_ADJ_BLOCK && x->rc==SQLITE_OK; i++){
     if( j<n && (aKey[j]>>1)==lo+i ){
-      sqlite3_stmt *p = lx_prepare(x, azSeek[dir], "ii", lo+i,
-                                   (sqlite3_int64)ADJ_LONG_LIST+1);
+      sqlite3_stmt *p = lx_prepare(x, azList[dir], "i", lo+i);
       o->nList = 0;
       while( p && lx_step(x, p)==SQLITE_ROW ) out_list_add(o, p, 0);
       lx_finalize(x, p);
+      if( pOld->n>0 && slot_is_mark(pOld->a, aOff, i) ){
+        lx_exec(x, "DELETE FROM main.lineage_adj_long WHERE node_key=?1", "i",
+                (lo+i)*2+dir);
+      }
       if( o->nList ) out_slot(o, i, o->aList, o->nList);
       j++;
     }else if( pOld->n>0 && aOff[i+1]>aOff[i] ){
@@ -461,10 +598,13 @@ static void fold_block(Lx *x, int dir, sqlite3_int64 b,
     }
   }
   bAny = out_finish(o) && !o->bNotInt;
-  if( (o->bOom || o->data.bOom || o->blob.bOom) && x->rc==SQLITE_OK ){
-    x->rc = SQLITE_NOMEM;
+  if( out_oom(o) && x->rc==SQLITE_OK ) x->rc = SQLITE_NOMEM;
+  if( bAny ){
+    store_longs(x, dir, o);
+  }else{
+    drop_longs(x, dir, b);
   }
-  /* Unchanged (a hub's list stays too long to pack): nothing to write. */
+  /* Unchanged (a long list rewritten, say): nothing to write. */
   if( x->rc==SQLITE_OK
    && (bAny ? pOld->n==o->blob.n && memcmp(o->blob.a, pOld->a, (size_t)pOld->n)==0
             : pOld->n==0) ) return;
@@ -514,24 +654,19 @@ static sqlite3_int64 next_block(Lx *x, sqlite3_int64 b, sqlite3_int64 nEnd){
   return m<nEnd ? m : nEnd;
 }
 
-/* Pack blocks nFrom .. of both directions up to the last complete one;
-** returns the new number of packed blocks. */
-static sqlite3_int64 pack_tail(Lx *x, sqlite3_int64 nFrom, BlockOut *o){
-  sqlite3_int64 maxId = lx_int(x, -1, "SELECT max(node_id) FROM main.lineage_node", 0);
-  sqlite3_int64 nEnd = maxId<0 ? 0 : (maxId+1)/LINEAGE_ADJ_BLOCK, b = nFrom;
+/* Pack blocks nFrom .. nEnd-1 of both directions (those with an edge). */
+static void pack_tail(Lx *x, sqlite3_int64 nFrom, sqlite3_int64 nEnd,
+                      BlockOut *o){
+  sqlite3_int64 b = nFrom;
   int dir;
   while( x->rc==SQLITE_OK && b<nEnd && (b = next_block(x, b, nEnd))<nEnd ){
-    for(dir=0; dir<2 && x->rc==SQLITE_OK; dir++){
-      int bAny = pack_block(x, dir, b, o);
-      store_block(x, dir, b, o, bAny);
-    }
+    for(dir=0; dir<2 && x->rc==SQLITE_OK; dir++) pack_store(x, dir, b, o, 0);
     b++;
   }
-  return nEnd>nFrom ? nEnd : nFrom;
 }
 
 void lineage_adj_sync(Lx *x){
-  sqlite3_int64 nPacked, nNew;
+  sqlite3_int64 nPacked, nEnd, maxId;
   int bAll;
   BlockOut o;
   Buf old;
@@ -544,20 +679,36 @@ void lineage_adj_sync(Lx *x){
                    "THEN coalesce(value, -1) ELSE -1 END "
                    "FROM main.lineage_meta WHERE key='adj_blocks'", "i",
                    (sqlite3_int64)ADJ_FORMAT);
+  maxId = lx_int(x, -1, "SELECT max(node_id) FROM main.lineage_node", 0);
+  nEnd = maxId<0 ? 0 : (maxId+1)/LINEAGE_ADJ_BLOCK;
+  o.bLongs = 1;
+  o.iBound = maxId+1;
   bAll = nPacked<0;
   if( bAll ){
+    if( lx_int(x, 0, "SELECT (SELECT value FROM main.lineage_meta "
+                     "WHERE key='adj_format') IS ?1", "i",
+               (sqlite3_int64)ADJ_FORMAT)==0 ){
+      /* An earlier format: its tables and triggers anew. */
+      lineage_schema_adjacency(x);
+    }
     lx_exec(x, "DELETE FROM main.lineage_adj", 0);
     lx_exec(x, "DELETE FROM main.lineage_adj_dirty", 0);
-    lx_exec(x, "INSERT OR REPLACE INTO main.lineage_meta(key, value) "
-               "VALUES ('adj_format', ?1)", "i", (sqlite3_int64)ADJ_FORMAT);
+    lx_exec(x, "DELETE FROM main.lineage_adj_long", 0);
     nPacked = 0;
   }else{
+    if( nEnd>nPacked ){
+      /* A block is due: so are the long lists whose sought part grew. */
+      lx_exec(x, "INSERT OR IGNORE INTO main.lineage_adj_dirty(node_key) "
+                 "SELECT node_key FROM main.lineage_adj_long "
+                 "WHERE ?1 - bound >= n / ?2", "ii", maxId+1,
+              (sqlite3_int64)ADJ_LONG_TAIL_SHARE);
+    }
     fold_dirty(x, nPacked, &o, &old);
   }
-  nNew = pack_tail(x, nPacked, &o);
-  if( nNew!=nPacked || bAll ){
+  pack_tail(x, nPacked, nEnd, &o);
+  if( nEnd>nPacked || bAll ){
     lx_exec(x, "INSERT OR REPLACE INTO main.lineage_meta(key, value) "
-               "VALUES ('adj_blocks', ?1)", "i", nNew);
+               "VALUES ('adj_blocks', ?1)", "i", nEnd>nPacked ? nEnd : nPacked);
   }
   out_clear(&o);
   sqlite3_free(old.a);
@@ -579,7 +730,8 @@ void lineage_fn_rebuild(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   lx_begin(&x, "lineage_rebuild");
   lineage_schema_check(&x);
   if( x.bSchema ){
-    lx_exec(&x, "UPDATE main.lineage_meta SET value=NULL WHERE key='adj_blocks'", 0);
+    /* Its tables and triggers too: a trigger dropped by hand is back. */
+    lineage_schema_adjacency(&x);
     lineage_adj_sync(&x);
     n = lx_int(&x, 0, "SELECT count(*) FROM main.lineage_adj", 0);
   }
@@ -591,21 +743,86 @@ void lineage_fn_rebuild(sqlite3_context *ctx, int argc, sqlite3_value **argv){
 #define NO_BLOCK (-((sqlite3_int64)1 << 62))
 static const char *const azDir[2] = { "upstream", "downstream" };
 
-/* The first difference between the stored block b of dir and the one
-** packed from lineage_edge, ignoring the dirty nodes (sqlite3_malloc'd
-** message), or NULL. */
+/* Node id's long list (direction dir) as stored in lineage_adj_long
+** against lineage_edge's neighbours below its bound, read into o's list:
+** 0 when they agree, 1 when they differ, -1 when it has no row. */
+static int check_long(Lx *x, int dir, sqlite3_int64 id, BlockOut *o){
+  static const char *const azBelow[2] = {
+    "SELECT src FROM main.lineage_edge WHERE dst=?1 AND src<?2",
+    "SELECT dst FROM main.lineage_edge WHERE src=?1 AND dst<?2",
+  };
+  sqlite3_stmt *pRow = lx_prepare(x, "SELECT bound, n, data FROM "
+                                     "main.lineage_adj_long WHERE node_key=?1",
+                                  "i", id*2+dir);
+  sqlite3_stmt *p;
+  Buf b;
+  int bDiffer = 1;
+  if( pRow==0 || lx_step(x, pRow)!=SQLITE_ROW ){
+    lx_finalize(x, pRow);
+    return -1;
+  }
+  memset(&b, 0, sizeof(b));
+  o->nList = 0;
+  o->bNotInt = 0;
+  p = lx_prepare(x, azBelow[dir], "ii", id, sqlite3_column_int64(pRow, 0));
+  while( p && lx_step(x, p)==SQLITE_ROW ) out_list_add(o, p, 0);
+  lx_finalize(x, p);
+  if( o->nList>0 && !o->bNotInt ) buf_list(&b, id, o->aList, o->nList);
+  if( (o->bOom || b.bOom) && x->rc==SQLITE_OK ) x->rc = SQLITE_NOMEM;
+  if( x->rc==SQLITE_OK && !o->bNotInt && o->nList==sqlite3_column_int64(pRow, 1)
+   && b.n==sqlite3_column_bytes(pRow, 2) ){
+    const void *a = sqlite3_column_blob(pRow, 2);
+    if( a==0 && b.n>0 ){
+      x->rc = SQLITE_NOMEM;
+    }else if( b.n==0 || memcmp(b.a, a, (size_t)b.n)==0 ){
+      bDiffer = 0;
+    }
+  }
+  lx_finalize(x, pRow);
+  sqlite3_free(b.a);
+  return bDiffer;
+}
+
+/* 1 when o read the list of node id as long (is_long). */
+static int out_has_long(const BlockOut *o, sqlite3_int64 id){
+  int i;
+  for(i=0; i<o->nLong; i++) if( o->aLong[i].id==id ) return 1;
+  return 0;
+}
+
+/* The first difference between the stored block b of dir (and its long
+** lists) and the one packed from lineage_edge, ignoring the dirty nodes
+** (sqlite3_malloc'd message), or NULL. */
 static char *check_block(Lx *x, int dir, sqlite3_int64 b, BlockOut *o, Buf *pOld){
-  sqlite3_int64 lo = b*LINEAGE_ADJ_BLOCK;
+  sqlite3_int64 lo = b*LINEAGE_ADJ_BLOCK, k;
   unsigned int aOld[LINEAGE_ADJ_OFFS], aNew[LINEAGE_ADJ_OFFS];
   const unsigned char *pOldSlots, *pNewSlots;
   unsigned int i;
-  int bAny = pack_block(x, dir, b, o);
+  int bAny, bMark;
+  o->bLongs = 1;
+  bAny = pack_block(x, dir, b, o);
   read_block(x, dir, b, pOld);
   if( x->rc ) return 0;
   if( pOld->n>0 && !lineage_adj_decode(pOld->a, pOld->n, aOld) ){
     return lineage_mprintf("lineage: the %s block of nodes %lld to %lld is not "
                            "a valid block: run lineage_rebuild()", azDir[dir],
                            lo, lo+LINEAGE_ADJ_BLOCK-1);
+  }
+  /* A long list whose slot does not send the walks to it. */
+  k = lx_int(x, -1, "SELECT node_key FROM main.lineage_adj_long WHERE "
+             "node_key>=?1 AND node_key<?2 AND (node_key & 1)=?3 ORDER BY "
+             "node_key", "iii", lo*2, (lo+LINEAGE_ADJ_BLOCK)*2, (sqlite3_int64)dir);
+  while( k>=0 && x->rc==SQLITE_OK ){
+    i = (unsigned int)((k>>1) - lo);
+    if( pOld->n==0 || !slot_is_mark(pOld->a, aOld, i) ){
+      return lineage_mprintf("lineage: lineage_adj_long holds the %s "
+                             "neighbours of node %lld, whose packed slot does "
+                             "not refer to it: run lineage_rebuild()",
+                             azDir[dir], k>>1);
+    }
+    k = lx_int(x, -1, "SELECT node_key FROM main.lineage_adj_long WHERE "
+               "node_key>?1 AND node_key<?2 AND (node_key & 1)=?3 ORDER BY "
+               "node_key", "iii", k, (lo+LINEAGE_ADJ_BLOCK)*2, (sqlite3_int64)dir);
   }
   if( pOld->n==0 && bAny==0 ) return 0;
   if( pOld->n==0 ) memset(aOld, 0, sizeof(aOld));
@@ -615,16 +832,26 @@ static char *check_block(Lx *x, int dir, sqlite3_int64 b, BlockOut *o, Buf *pOld
   }
   pOldSlots = pOld->n>0 ? pOld->a + aOld[LINEAGE_ADJ_BLOCK+1] : 0;
   pNewSlots = o->blob.a + aNew[LINEAGE_ADJ_BLOCK+1];
-  for(i=0; i<LINEAGE_ADJ_BLOCK; i++){
+  for(i=0; i<LINEAGE_ADJ_BLOCK && x->rc==SQLITE_OK; i++){
     unsigned int n1 = aOld[i+1]-aOld[i], n2 = aNew[i+1]-aNew[i];
-    if( n1==n2 && (n1==0 || memcmp(pOldSlots+aOld[i], pNewSlots+aNew[i], n1)==0) ){
+    int bSame = n1==n2 && (n1==0 || memcmp(pOldSlots+aOld[i], pNewSlots+aNew[i], n1)==0);
+    int eLong = -1;
+    bMark = pOld->n>0 && slot_is_mark(pOld->a, aOld, i);
+    if( bMark ){
+      /* Its neighbours below the bound in lineage_adj_long, the rest
+      ** sought: right whatever its length now. */
+      eLong = check_long(x, dir, lo+i, o);
+      if( eLong==0 ) continue;
+      if( eLong<0 && bSame && !out_has_long(o, lo+i) ) continue;  /* sought */
+    }else if( bSame ){
       continue;
     }
     if( lx_int(x, 0, "SELECT 1 FROM main.lineage_adj_dirty WHERE node_key=?1",
                "i", (lo+i)*2+dir) ) continue;
     return lineage_mprintf("lineage: the %s neighbours of node %lld in the "
-                           "packed blocks differ from lineage_edge: run "
-                           "lineage_rebuild()", azDir[dir], lo+i);
+                           "packed %s differ from lineage_edge: run "
+                           "lineage_rebuild()", azDir[dir], lo+i,
+                           eLong<0 ? "blocks" : "long lists");
   }
   return 0;
 }
@@ -646,11 +873,27 @@ void lineage_fn_check(sqlite3_context *ctx, int argc, sqlite3_value **argv){
     nPacked = lx_int(&x, -1, "SELECT coalesce(value, -1) FROM main.lineage_meta "
                              "WHERE key='adj_blocks'", 0);
     if( nPacked<0 ) nPacked = 0;
-    b = lx_int(&x, NO_BLOCK, "SELECT block_key FROM main.lineage_adj "
+    if( nPacked>0 && lx_int(&x, 0, "SELECT (SELECT value FROM main.lineage_meta "
+                                   "WHERE key='adj_format') IS ?1", "i",
+                            (sqlite3_int64)ADJ_FORMAT)==0 ){
+      zBad = lineage_mprintf("lineage: the packed blocks are of an earlier "
+                             "release's format: the next write, or "
+                             "lineage_rebuild(), packs them anew");
+    }
+    b = zBad ? NO_BLOCK : lx_int(&x, NO_BLOCK, "SELECT block_key FROM main.lineage_adj "
                "WHERE block_key>=?1 OR block_key<0 LIMIT 1", "i", nPacked*2);
     if( b!=NO_BLOCK ){
       zBad = lineage_mprintf("lineage: block_key %lld of lineage_adj is not a "
                              "packed block (%lld are packed)", b, nPacked);
+    }
+    b = zBad ? NO_BLOCK
+             : lx_int(&x, NO_BLOCK, "SELECT node_key FROM main.lineage_adj_long "
+                      "WHERE node_key>=?1 OR node_key<0 LIMIT 1", "i",
+                      nPacked*LINEAGE_ADJ_BLOCK*2);
+    if( b!=NO_BLOCK ){
+      zBad = lineage_mprintf("lineage: node_key %lld of lineage_adj_long is "
+                             "not a node of a packed block (%lld are packed)",
+                             b, nPacked);
     }
     for(b=0; zBad==0 && x.rc==SQLITE_OK && b<nPacked; b++){
       for(dir=0; zBad==0 && x.rc==SQLITE_OK && dir<2; dir++){

@@ -87,6 +87,9 @@ struct LineageAdjReader {
   sqlite3_int64 nBufAlloc;
   sqlite3_int64 iPend;        /* the long list the seek is offering, -1: none */
   LineageList pend;           /* its neighbours so far, encoded */
+  int bPendStored;            /* pend began with a list read (and counted) */
+  unsigned char *aStored;     /* the long list read from lineage_adj_long */
+  int nStoredAlloc;
 };
 
 LineageCache *lineage_cache_new(LineageConn *conn, sqlite3 *db){
@@ -265,6 +268,7 @@ void lineage_adj_close(LineageAdjReader *r){
     snap_release(r->p);
     sqlite3_free(r->aBuf);
     sqlite3_free(r->pend.a);
+    sqlite3_free(r->aStored);
     sqlite3_free(r);
   }
 }
@@ -400,28 +404,72 @@ static int long_index(const Snap *p, sqlite3_int64 id){
   return lo;
 }
 
+/* Node id's list as lineage_adj_long stores it, into r->aStored and *s,
+** and its bound into *piFrom: 1, or 0 when it has no row (its whole list
+** is sought). */
+static int reader_stored(LineageAdjReader *r, sqlite3_int64 id, LineageSlot *s,
+                         sqlite3_int64 *piFrom){
+  int rc, n, bFound = 0;
+  sqlite3_stmt *pStmt = lineage_conn_stmt(r->c->conn,
+      "SELECT bound, data FROM main.lineage_adj_long WHERE node_key=?1", &rc);
+  if( pStmt==0 ) return 0;
+  sqlite3_bind_int64(pStmt, 1, id*2 + r->p->dir);
+  if( sqlite3_step(pStmt)==SQLITE_ROW
+   && sqlite3_column_type(pStmt, 0)==SQLITE_INTEGER ){
+    const void *a = sqlite3_column_blob(pStmt, 1);
+    n = sqlite3_column_bytes(pStmt, 1);
+    if( n>r->nStoredAlloc ){
+      unsigned char *aNew = sqlite3_realloc(r->aStored, n);
+      if( aNew ){
+        r->aStored = aNew;
+        r->nStoredAlloc = n;
+      }
+    }
+    if( (a || n==0) && n<=r->nStoredAlloc ){
+      if( n>0 ) memcpy(r->aStored, a, (size_t)n);
+      lineage_slot_init(s, r->aStored, n, id);
+      *piFrom = sqlite3_column_int64(pStmt, 0);
+      r->c->nLoad++;
+      bFound = 1;
+    }
+  }
+  lineage_conn_stmt_done(r->c->conn, pStmt);
+  return bFound;
+}
+
 /* Node id's list is too long for its block: from memory when a walk of
-** this snapshot read it to the end before; else 0 (seek it), and when the
-** snapshot is kept, the seek's neighbours are offered to keep. */
+** this snapshot read it to the end before (1); else from lineage_adj_long,
+** then sought from its bound (2), or sought whole (0). When the snapshot
+** is kept, what is sought is offered, to keep the whole list. */
 static LINEAGE_NOINLINE int reader_long(LineageAdjReader *r, sqlite3_int64 id,
-                                        LineageSlot *s){
+                                        LineageSlot *s, sqlite3_int64 *piFrom){
   const Snap *p = r->p;
-  int i = long_index(p, id);
+  int i = long_index(p, id), bStored;
   if( i<p->nLong && p->aLong[i].id==id ){
     lineage_slot_init(s, p->aLong[i].a, p->aLong[i].n, id);
     return 1;
   }
+  /* The block after the packed ones is this walk's packing: the writers
+  ** store the long lists of packed blocks only. */
+  bStored = id<p->nPacked && reader_stored(r, id, s, piFrom);
   r->iPend = -1;
   if( p->bKept && r->c->limit > p->nByte ){
     /* The list may take what the limit leaves (an int's worth at most). */
     sqlite3_int64 nRoom = r->c->limit - p->nByte;
-    r->iPend = id;
-    lineage_list_start(&r->pend, id, nRoom<0x3fffffff ? (int)nRoom : 0x3fffffff);
+    int nMax = nRoom<0x3fffffff ? (int)nRoom : 0x3fffffff;
+    if( !bStored ){
+      lineage_list_start(&r->pend, id, nMax);
+      r->iPend = id;
+    }else if( lineage_list_resume(&r->pend, id, s->p, (int)(s->pEnd - s->p), nMax) ){
+      r->iPend = id;
+    }
+    r->bPendStored = bStored;
   }
-  return 0;
+  return bStored ? 2 : 0;
 }
 
-int lineage_adj_slot(LineageAdjReader *r, sqlite3_int64 id, LineageSlot *s){
+int lineage_adj_slot(LineageAdjReader *r, sqlite3_int64 id, LineageSlot *s,
+                     sqlite3_int64 *piFrom){
   const Snap *p = r->p;
   const unsigned char *a;
   if( id<0 || id>=p->nPacked+LINEAGE_ADJ_BLOCK || p->apBlock==0 ) goto seek;
@@ -432,7 +480,7 @@ int lineage_adj_slot(LineageAdjReader *r, sqlite3_int64 id, LineageSlot *s){
                           (unsigned int)(id % LINEAGE_ADJ_BLOCK), id, s) ){
     return 1;
   }
-  return reader_long(r, id, s);
+  return reader_long(r, id, s, piFrom);
 seek:
   r->iPend = -1;                      /* nothing of this list is kept */
   return 0;
@@ -475,7 +523,7 @@ void lineage_adj_offer_end(LineageAdjReader *r){
   p->aLong[i].n = n;
   p->nLong++;
   p->nByte += n;
-  r->c->nLoad++;
+  if( !r->bPendStored ) r->c->nLoad++;
 }
 
 /* lineage_cache([limit]): set the bytes of blocks kept between walks (0:

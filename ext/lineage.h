@@ -123,6 +123,9 @@ void lineage_schema_ensure(Lx *x);
 void lineage_schema_check(Lx *x);
 /* 1 when the lineage tables exist in the main database. */
 int lineage_schema_exists(Lx *x);
+/* (Re)make the packed adjacency's tables and triggers, empty, with
+** adj_blocks NULL (pack all at the next write): sql/adjacency.sql. */
+void lineage_schema_adjacency(Lx *x);
 /* The schema version of main: 0 without lineage tables, 1 for a database
 ** not migrated yet, 2 for this build's (one more for a newer one). */
 int lineage_schema_version(Lx *x);
@@ -300,13 +303,17 @@ void lineage_list_start(LineageList *l, sqlite3_int64 id, int nMax);
 /* 1, or 0 for good once the list cannot be had: out of memory or of room,
 ** a neighbour not above the last, a first one that cannot be stored. */
 int lineage_list_add(LineageList *l, sqlite3_int64 nbr);
+/* Start the list of node id with the slot a[0..n) (copied): its next
+** neighbours are added after them. 1, or 0 (l->bFail) without room. */
+int lineage_list_resume(LineageList *l, sqlite3_int64 id,
+                        const unsigned char *a, int n, int nMax);
 /* 1 when a[0..n) is a well-formed block; then aOff[i] (i <= 256) is where
 ** slot i starts among the slots (aOff[256]: their end), and aOff[257]
 ** where the slots start in a. */
 #define LINEAGE_ADJ_OFFS (LINEAGE_ADJ_BLOCK+2)
 int lineage_adj_decode(const unsigned char *a, int n, unsigned int *aOff);
 /* Slot i (node id) of decoded block a into *s: 1, or 0 when its list is
-** too long to be packed (seek it). */
+** not in the block (too long: see lineage_adj_long). */
 int lineage_adj_slot_of(const unsigned char *a, const unsigned int *aOff,
                         unsigned int i, sqlite3_int64 id, LineageSlot *s);
 /* Block b of dir packed from lineage_edge as it is now, into a BLOB from
@@ -329,13 +336,15 @@ void lineage_cache_free(LineageCache *c);
 ** connection sees now. */
 int lineage_adj_open(LineageConn *conn, int dir, LineageAdjReader **pp);
 void lineage_adj_close(LineageAdjReader *r);
-/* Node id's neighbours from the blocks into *s: 1, or 0 when the walker
-** must seek them (dirty, not packed, too long, or unreadable). */
-int lineage_adj_slot(LineageAdjReader *r, sqlite3_int64 id, LineageSlot *s);
+/* Node id's neighbours from the blocks into *s: 1; 2 when after them the
+** walker must seek those from *piFrom on (a long list's newest ones); 0
+** when it must seek them all (dirty, not packed, or unreadable). */
+int lineage_adj_slot(LineageAdjReader *r, sqlite3_int64 id, LineageSlot *s,
+                     sqlite3_int64 *piFrom);
 /* The neighbours the walker's seek gives for the node lineage_adj_slot()
 ** last sent to the seek, one at a time, then the end of its list: a clean
-** list too long for its block is then kept with the snapshot, so the next
-** walks read it from memory. Ignored for any other node. */
+** list too long for its block is then kept whole with the snapshot, so the
+** next walks read it from memory. Ignored for any other node. */
 void lineage_adj_offer(LineageAdjReader *r, sqlite3_int64 nbr);
 void lineage_adj_offer_end(LineageAdjReader *r);
 /* Ids 0 .. this-1 are the graph's (the visited bitmap's range). */
@@ -400,8 +409,12 @@ typedef struct LineageWalker {
   int bExpanding;             /* queue[iExpand-1]'s neighbours are being read */
   int bFromBlock;             /* the node's neighbours come from its block */
   LineageSlot slot;           /* then: the rest of them */
+  int bThenSeek;              /* after the slot, seek those from iSeekFrom */
+  sqlite3_int64 iSeekFrom;
   sqlite3_int64 maxDepth;     /* deepest depth to discover; -1: no limit */
   LineageFilter *pFilter;     /* asked about every node found; may be NULL */
+  sqlite3_stmt *pTail;        /* a long list's neighbours from a bound on */
+  sqlite3_stmt *pSeek;        /* the one of them being read */
   sqlite3_stmt *pNeighbors;   /* one index seek: a node's neighbours,
                               ** prepared when a block first cannot answer */
   sqlite3 *db;

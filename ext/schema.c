@@ -105,6 +105,10 @@ static void schema_exec(Lx *x, const char *zSql, const char *zWhat){
 
 static void schema_drop_views(Lx *x);
 
+void lineage_schema_adjacency(Lx *x){
+  schema_exec(x, lineage_adjacency_sql, "cannot create the lineage tables");
+}
+
 /* Bring a database of version v up to this build's version. */
 static void schema_migrate(Lx *x, sqlite3_int64 v){
   size_t i;
@@ -143,7 +147,7 @@ void lineage_schema_ensure(Lx *x){
   v = schema_version(x);
   if( v<0 && !lineage_schema_exists(x) && x->rc==SQLITE_OK ){
     schema_exec(x, lineage_schema_sql, "cannot create the lineage tables");
-    schema_exec(x, lineage_adjacency_sql, "cannot create the lineage tables");
+    lineage_schema_adjacency(x);
     schema_exec(x, lineage_views_sql, "cannot create the lineage views");
     x->bSchema = x->rc==SQLITE_OK;
     return;

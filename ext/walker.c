@@ -35,6 +35,7 @@
 #include "lineage.h"
 #include <string.h>
 
+
 /* Fibonacci hashing of a node id into the slot table. */
 static unsigned int slot_of(sqlite3_int64 id, unsigned int mask){
   sqlite3_uint64 h = (sqlite3_uint64)id * 0x9E3779B97F4A7C15ULL;
@@ -220,6 +221,13 @@ static const char *const azNeighborSql[3] = {
    "UNION ALL SELECT src FROM main.lineage_edge WHERE dst=?1"),
 };
 
+/* A long list's neighbours from its bound ?2 on (lineage_adj_long holds
+** those below). */
+static const char *const azTailSql[2] = {
+  "SELECT src FROM main.lineage_edge WHERE dst=?1 AND src>=?2",
+  "SELECT dst FROM main.lineage_edge WHERE src=?1 AND dst>=?2",
+};
+
 int lineage_walker_open(LineageWalker *w, sqlite3 *db, LineageConn *conn,
                         int dir, char **pzErr){
   (void)pzErr;
@@ -232,6 +240,7 @@ int lineage_walker_open(LineageWalker *w, sqlite3 *db, LineageConn *conn,
 
 void lineage_walker_close(LineageWalker *w){
   if( w->pNeighbors ) lineage_conn_stmt_done(w->conn, w->pNeighbors);
+  if( w->pTail ) lineage_conn_stmt_done(w->conn, w->pTail);
   lineage_adj_close(w->pAdj);
   sqlite3_free(w->zErr);
   sqlite3_free(w->aQueue);
@@ -264,11 +273,12 @@ static void walker_clear(LineageWalker *w){
 int lineage_walker_start(LineageWalker *w, sqlite3_int64 id,
                          sqlite3_int64 maxDepth){
   walker_clear(w);
-  if( w->bExpanding && !w->bFromBlock ) sqlite3_reset(w->pNeighbors);
+  if( w->bExpanding && !w->bFromBlock ) sqlite3_reset(w->pSeek);
   sqlite3_free(w->zErr);
   w->zErr = 0;
   w->iExpand = 0;
   w->bExpanding = 0;
+  w->bThenSeek = 0;
   w->maxDepth = maxDepth;
   lineage_adj_close(w->pAdj);
   w->pAdj = 0;
@@ -288,16 +298,36 @@ int lineage_walker_add_start(LineageWalker *w, sqlite3_int64 id){
   return walker_visit(w, id, 0, 0);
 }
 
-/* The neighbour seek, prepared the first time a node is not answered by
-** its block (borrowed from the connection's kept statements). If it
-** cannot be prepared (a dropped table), w->zErr says why. */
-static LINEAGE_NOINLINE int walker_prepare_seek(LineageWalker *w){
+/* The neighbour seek (bTail: from a bound on), prepared the first time a
+** node is not answered by its block (borrowed from the connection's kept
+** statements). If it cannot be prepared (a dropped table), w->zErr says
+** why. */
+static LINEAGE_NOINLINE int walker_prepare_seek(LineageWalker *w, int bTail){
   int rc;
-  w->pNeighbors = lineage_conn_stmt(w->conn, azNeighborSql[w->dir], &rc);
+  sqlite3_stmt **pp = bTail ? &w->pTail : &w->pNeighbors;
+  *pp = lineage_conn_stmt(w->conn, bTail ? azTailSql[w->dir]
+                                         : azNeighborSql[w->dir], &rc);
   if( rc==SQLITE_OK || rc==SQLITE_NOMEM ) return rc;
   sqlite3_free(w->zErr);
   w->zErr = sqlite3_mprintf("lineage: %s", sqlite3_errmsg(w->db));
   return w->zErr ? rc : SQLITE_NOMEM;
+}
+
+/* Seek the neighbours of node id (bTail: those from iFrom on): SQLITE_OK,
+** or the error of preparing the seek. */
+static int walker_seek(LineageWalker *w, sqlite3_int64 id, int bTail,
+                       sqlite3_int64 iFrom){
+  sqlite3_stmt *p = bTail ? w->pTail : w->pNeighbors;
+  if( p==0 ){
+    int rc = walker_prepare_seek(w, bTail);
+    if( rc ) return rc;
+    p = bTail ? w->pTail : w->pNeighbors;
+  }
+  sqlite3_bind_int64(p, 1, id);
+  if( bTail ) sqlite3_bind_int64(p, 2, iFrom);
+  w->pSeek = p;
+  w->bFromBlock = 0;
+  return SQLITE_OK;
 }
 
 /* Start reading the neighbours of queue[iExpand]: SQLITE_OK, and
@@ -305,6 +335,7 @@ static LINEAGE_NOINLINE int walker_prepare_seek(LineageWalker *w){
 ** or the error of preparing the seek. */
 static int walker_begin_node(LineageWalker *w){
   const LineageVisit *v = &w->aQueue[w->iExpand];
+  int k;
   if( v->depth & LINEAGE_VISIT_FLAGS ){                 /* stop or hidden */
     w->iExpand++;
     return SQLITE_OK;
@@ -313,13 +344,12 @@ static int walker_begin_node(LineageWalker *w){
     w->iExpand++;
     return SQLITE_OK;
   }
-  w->bFromBlock = w->pAdj && lineage_adj_slot(w->pAdj, v->id, &w->slot);
-  if( !w->bFromBlock ){
-    if( w->pNeighbors==0 ){
-      int rc = walker_prepare_seek(w);
-      if( rc ) return rc;
-    }
-    sqlite3_bind_int64(w->pNeighbors, 1, v->id);
+  k = w->pAdj ? lineage_adj_slot(w->pAdj, v->id, &w->slot, &w->iSeekFrom) : 0;
+  w->bFromBlock = k!=0;
+  w->bThenSeek = k==2;
+  if( k==0 ){
+    int rc = walker_seek(w, v->id, 0, 0);
+    if( rc ) return rc;
   }
   w->iExpand++;
   w->bExpanding = 1;
@@ -333,27 +363,27 @@ static LINEAGE_NOINLINE int walker_step_seek(LineageWalker *w){
   sqlite3_int64 id;
   int rc;
   while( w->nQueue==nBefore ){
-    rc = sqlite3_step(w->pNeighbors);
+    rc = sqlite3_step(w->pSeek);
     if( rc!=SQLITE_ROW ){
-      sqlite3_reset(w->pNeighbors);
+      sqlite3_reset(w->pSeek);
       w->bExpanding = 0;
       if( rc!=SQLITE_DONE ) return rc;
       if( w->pAdj ) lineage_adj_offer_end(w->pAdj);
       return SQLITE_OK;
     }
-    if( sqlite3_column_type(w->pNeighbors, 0)!=SQLITE_INTEGER ){
+    if( sqlite3_column_type(w->pSeek, 0)!=SQLITE_INTEGER ){
       /* Not reinterpreted: such a block is never packed (adjacency.c), so
       ** that both ways of reading the edges give this error. */
       sqlite3_free(w->zErr);
       w->zErr = sqlite3_mprintf("lineage: lineage_edge holds a node id that "
                                 "is not an integer: '%.40s' (an edge of node "
-                                "%lld)", sqlite3_column_text(w->pNeighbors, 0),
+                                "%lld)", sqlite3_column_text(w->pSeek, 0),
                                 w->aQueue[iParent-1].id);
-      sqlite3_reset(w->pNeighbors);
+      sqlite3_reset(w->pSeek);
       w->bExpanding = 0;
       return w->zErr ? SQLITE_CORRUPT : SQLITE_NOMEM;
     }
-    id = sqlite3_column_int64(w->pNeighbors, 0);
+    id = sqlite3_column_int64(w->pSeek, 0);
     if( w->pAdj ) lineage_adj_offer(w->pAdj, id);
     rc = walker_visit(w, id, iParent, depth);
     if( rc ) return rc;
@@ -375,6 +405,12 @@ int lineage_walker_step(LineageWalker *w){
   depth = LINEAGE_VISIT_DEPTH(&w->aQueue[iParent-1]) + 1;
   while( w->nQueue==nBefore ){
     if( !lineage_slot_next(&w->slot, &id) ){
+      if( w->bThenSeek ){
+        /* A long list's newest neighbours, from its bound on. */
+        w->bThenSeek = 0;
+        rc = walker_seek(w, w->aQueue[iParent-1].id, 1, w->iSeekFrom);
+        return rc ? rc : walker_step_seek(w);
+      }
       w->bExpanding = 0;
       break;
     }
