@@ -13,25 +13,33 @@
 ** zigzag(its distance from node i)+1 (lineage is recorded in id order, so
 ** a neighbour is mostly a few ids away: one byte), each next one as its
 ** distance from the previous, all LEB128 varints. An empty slot has no
-** neighbours; a slot of the single byte 0 is a list too long to live in a
-** blob (ADJ_LONG_LIST), which a walk seeks. A block with no neighbours at
-** all has no row. On the graphs of bench/ a block is 0.5-1.1 KiB: about a
+** neighbours; a slot of the single byte 0 (ADJ_LONG_MARK) is a list too
+** long for its block (ADJ_LONG_LIST). Such a list is a row of
+** main.lineage_adj_long (node_key = node_id*2 + direction): its neighbours
+** below bound (n of them), in a slot's encoding; a walk reads it, then
+** seeks the neighbours from bound on. A block with no neighbours at all
+** has no row. On the graphs of bench/ a block is 0.5-1.1 KiB: about a
 ** byte a node and 1-2 bytes an edge.
 **
 ** Blocks 0 .. adj_blocks-1 (lineage_meta) are packed; nodes beyond are
 ** sought in lineage_edge's indexes. Triggers on lineage_edge (plain SQL,
 ** sql/adjacency.sql, so they fire whatever writes the edges, with the
-** extension or without) record every packed node whose list changed in
-** main.lineage_adj_dirty (node_key = node_id*2 + direction); a walk seeks
-** those too. The writers call lineage_adj_sync() inside their savepoint: it
-** folds the dirty lists back into their blocks (copying the clean slots'
-** bytes as they are) and packs every block of ids now complete (below the
-** highest node_id), so the unpacked tail stays within one block. A
-** rollback undoes the blocks, the dirty set and adj_blocks with the edges:
-** they are tables. adj_blocks NULL (a new database, one migrated from
-** version 1, or lineage_rebuild), or adj_format other than ADJ_FORMAT (the
-** blocks of an earlier release, which stored 4-byte offsets and are read
-** as not valid: sought), means: pack all at the next write.
+** extension or without) record every packed node whose packed list
+** changed in main.lineage_adj_dirty (node_key as above): an edge at or
+** above a long list's bound changes none, so a new use of a hub marks
+** nothing. A walk seeks the dirty nodes whole. The writers call
+** lineage_adj_sync() inside their savepoint: it marks the long lists whose
+** sought part has grown past 1/ADJ_LONG_TAIL_SHARE of them (when a block
+** is due), folds the dirty lists back into their blocks (copying the clean
+** slots' bytes as they are; a dirty long list rewritten with a new bound,
+** or put back into its slot once short) and packs every block of ids now
+** complete (below the highest node_id), so the unpacked tail stays within
+** one block. A rollback undoes the blocks, the long lists, the dirty set
+** and adj_blocks with the edges: they are tables. adj_blocks NULL (a new
+** database, one migrated from version 1, or lineage_rebuild) means: pack
+** all at the next write; adj_format other than ADJ_FORMAT (the blocks of
+** an earlier release, read as not valid: sought) means: make the tables
+** and triggers anew (sql/adjacency.sql), then pack all.
 */
 #include "lineage.h"
 #include <stdlib.h>

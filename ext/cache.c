@@ -20,9 +20,11 @@
 ** block after the packed ones (the newest ids, which the writers do not
 ** store until it is complete) is packed from lineage_edge in memory, by
 ** one range scan, the first time a walk needs it, and kept likewise. A
-** list too long for its block is sought by the walker, which offers the
-** neighbours as they come (lineage_adj_offer); read to the end, it is kept
-** likewise, in a slot's encoding, and read as a slot by the next walks.
+** list too long for its block is read from lineage_adj_long (its
+** neighbours below its bound), and the walker seeks the rest (or all of
+** it, when it has no row there), offering the neighbours as they come
+** (lineage_adj_offer); read to the end, the whole list is kept likewise,
+** in a slot's encoding, and read as a slot by the next walks.
 **
 ** Never stale: a snapshot kept is tagged with SQLite's data version of main
 ** (SQLITE_FCNTL_DATA_VERSION), which changes with every commit, by this

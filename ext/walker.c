@@ -11,13 +11,14 @@
 **
 ** Neighbours come from the node's slot in the packed blocks (cache.c reads
 ** them, adjacency.c keeps them), or, for a node the blocks cannot answer
-** (dirty, newer than the blocks, a very long list), from ONE prepared index
-** seek (lineage_edge's primary key (src,dst) downstream, its index
-** (dst,src) upstream): the same neighbours in the same order either way.
-** The seek is prepared the first time a node needs it, so a walk the
-** blocks answer prepares nothing. A list too long for its block that the
-** seek reads to the end is offered to the reader, which keeps it with the
-** connection's snapshot for the next walks.
+** (dirty, newer than the blocks), from ONE prepared index seek
+** (lineage_edge's primary key (src,dst) downstream, its index (dst,src)
+** upstream): the same neighbours in the same order either way. A long
+** list (a hub's) comes from its stored row, then a second seek of the
+** same index from the row's bound on. Each seek is prepared the first
+** time a node needs it, so a walk the blocks answer prepares nothing. A
+** long list that the seek reads to the end is offered to the reader,
+** which keeps it whole with the connection's snapshot for the next walks.
 ** The visited set is a hash set over the queue; a walk over 1/32 of the
 ** graph's ids switches to a bitmap. Resetting
 ** either for the next walk costs the size of the last walk, not of the
