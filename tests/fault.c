@@ -794,11 +794,15 @@ int main(int argc, char **argv){
   aS[nS].zSql = "SELECT use_artifact('c5', 'ch:v100')";
   aS[nS].bWrite = 1;
   NEXT_SCENARIO(nS);
-  /* block maintenance: hand edits make nodes dirty, the write folds them
-  ** back (and a walk reads dirty, packed and tail nodes) */
+  /* block maintenance: hand edits make nodes dirty, base:v0's long list
+  ** among them, the write folds them back (its row rewritten), and a walk
+  ** reads dirty, packed, long and tail nodes */
 #define HAND_EDITS "INSERT INTO main.lineage_edge(src, dst, created_at) " \
                    "VALUES (3, 200, 'x'), (200, 7, 'x');" \
-                   "DELETE FROM main.lineage_edge WHERE src=10;"
+                   "DELETE FROM main.lineage_edge WHERE src=10;" \
+                   "DELETE FROM main.lineage_edge WHERE (src, dst) IN " \
+                   "(SELECT src, max(dst) FROM main.lineage_edge WHERE src=" \
+                   "(SELECT node_id FROM main.lineage_node WHERE name='base'));"
   aS[nS].zName = "blocks: walks over dirty nodes";
   aS[nS].pTmpl = pChain;
   aS[nS].zPre = HAND_EDITS;
