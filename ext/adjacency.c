@@ -239,6 +239,31 @@ void lineage_list_start(LineageList *l, sqlite3_int64 id, int nMax){
   l->bFail = 0;
 }
 
+/* Room in l for n more bytes (and a varint), within l->nMax. */
+static int list_room(LineageList *l, int n){
+  if( l->n+n+10>l->nAlloc ){
+    int nNew = l->nAlloc ? l->nAlloc*2 : 256;
+    unsigned char *aNew;
+    while( nNew<l->n+n+10 && nNew<l->nMax ) nNew *= 2;
+    if( nNew>l->nMax ) nNew = l->nMax;
+    aNew = l->n+n+10<=nNew ? sqlite3_realloc(l->a, nNew) : 0;
+    if( aNew==0 ){
+      l->bFail = 1;
+      return 0;
+    }
+    l->a = aNew;
+    l->nAlloc = nNew;
+  }
+  return 1;
+}
+
+int lineage_list_bytes(LineageList *l, const unsigned char *a, int n){
+  if( l->bFail || !list_room(l, n) ) return 0;
+  if( n>0 ) memcpy(l->a + l->n, a, (size_t)n);
+  l->n += n;
+  return 1;
+}
+
 int lineage_list_add(LineageList *l, sqlite3_int64 nbr){
   sqlite3_uint64 v;
   if( l->bFail ) return 0;
@@ -247,18 +272,7 @@ int lineage_list_add(LineageList *l, sqlite3_int64 nbr){
     return 0;
   }
   if( !l->bFirst ) v = (sqlite3_uint64)nbr - (sqlite3_uint64)l->prev;
-  if( l->n+10>l->nAlloc ){
-    int nNew = l->nAlloc ? l->nAlloc*2 : 256;
-    unsigned char *aNew;
-    if( nNew>l->nMax ) nNew = l->nMax;
-    aNew = l->n+10<=nNew ? sqlite3_realloc(l->a, nNew) : 0;
-    if( aNew==0 ){
-      l->bFail = 1;
-      return 0;
-    }
-    l->a = aNew;
-    l->nAlloc = nNew;
-  }
+  if( !list_room(l, 0) ) return 0;
   l->n += put_varint(l->a + l->n, v);
   l->prev = nbr;
   l->bFirst = 0;
@@ -272,30 +286,6 @@ typedef struct LongOut {
   int iOff, nByte;                /* its bytes in BlockOut.longs */
   int nNbr;
 } LongOut;
-
-int lineage_list_resume(LineageList *l, sqlite3_int64 id,
-                        const unsigned char *a, int n, int nMax){
-  LineageSlot s;
-  sqlite3_int64 v, last = id;
-  int nNew = n + n/4 + 64;
-  unsigned char *aNew;
-  lineage_list_start(l, id, nMax);
-  if( nNew>nMax ) nNew = nMax;
-  aNew = n+10<=nNew ? sqlite3_realloc(l->a, nNew) : 0;
-  if( aNew==0 ){
-    l->bFail = 1;
-    return 0;
-  }
-  l->a = aNew;
-  l->nAlloc = nNew;
-  if( n>0 ) memcpy(l->a, a, (size_t)n);
-  l->n = n;
-  lineage_slot_init(&s, a, n, id);
-  while( lineage_slot_next(&s, &v) ) last = v;
-  l->prev = last;
-  l->bFirst = n==0;
-  return 1;
-}
 
 /* A block being written: its slots in data, then (out_finish) the whole
 ** BLOB in blob; the list of the node being read (ids ascending); and,
@@ -525,12 +515,13 @@ static void drop_longs(Lx *x, int dir, sqlite3_int64 b){
 }
 
 /* Pack block b of dir from lineage_edge and store it, its long lists in
-** lineage_adj_long (bReplace: in place of those it had). */
-static void pack_store(Lx *x, int dir, sqlite3_int64 b, BlockOut *o,
-                       int bReplace){
+** lineage_adj_long in place of any rows its nodes had (none but by hand:
+** a row for a node whose slot is in its block would make the triggers
+** skip that node's changes). */
+static void pack_store(Lx *x, int dir, sqlite3_int64 b, BlockOut *o){
   int bAny = pack_block(x, dir, b, o);
   store_block(x, dir, b, o, bAny);
-  if( bReplace ) drop_longs(x, dir, b);
+  drop_longs(x, dir, b);
   if( bAny ) store_longs(x, dir, o);
 }
 
@@ -583,7 +574,7 @@ static void fold_block(Lx *x, int dir, sqlite3_int64 b,
   if( x->rc ) return;
   if( pOld->n>0 && !lineage_adj_decode(pOld->a, pOld->n, aOff) ){
     /* Not a block of this format: pack it whole. */
-    pack_store(x, dir, b, o, 1);
+    pack_store(x, dir, b, o);
     return;
   }
   out_start(o, lo);
@@ -668,7 +659,7 @@ static void pack_tail(Lx *x, sqlite3_int64 nFrom, sqlite3_int64 nEnd,
   sqlite3_int64 b = nFrom;
   int dir;
   while( x->rc==SQLITE_OK && b<nEnd && (b = next_block(x, b, nEnd))<nEnd ){
-    for(dir=0; dir<2 && x->rc==SQLITE_OK; dir++) pack_store(x, dir, b, o, 0);
+    for(dir=0; dir<2 && x->rc==SQLITE_OK; dir++) pack_store(x, dir, b, o);
     b++;
   }
 }

@@ -43,6 +43,12 @@
 ** id made by hand far beyond the graph's is sought for lack of room. */
 #define CACHE_INDEX_SHARE 4
 
+/* A long list (lineage_adj_long) is read this many bytes at a time, as the
+** walk decodes it: the first rows of a walk from a hub come after one
+** chunk, not the whole list (0.6 MiB for the 1M diamond's tokenizer, whose
+** whole read put its first row at 2.5 ms). */
+#define LONG_CHUNK 4096
+
 #define BLOCK_UNREAD   (-2)   /* anByte[]: not read yet */
 #define BLOCK_UNUSABLE (-1)   /*           not a valid block: seek its nodes */
 
@@ -90,8 +96,10 @@ struct LineageAdjReader {
   sqlite3_int64 iPend;        /* the long list the seek is offering, -1: none */
   LineageList pend;           /* its neighbours so far, encoded */
   int bPendStored;            /* pend began with a list read (and counted) */
-  unsigned char *aStored;     /* the long list read from lineage_adj_long */
-  int nStoredAlloc;
+  sqlite3_blob *pLong;        /* on the long list being read, or NULL */
+  int nLong, iLong;           /* its bytes, and how many are read */
+  unsigned char *aChunk;      /* LONG_CHUNK of them (+ a varint carried) */
+  int nChunk;                 /* bytes in aChunk */
 };
 
 LineageCache *lineage_cache_new(LineageConn *conn, sqlite3 *db){
@@ -269,8 +277,9 @@ void lineage_adj_close(LineageAdjReader *r){
     if( r->pBlob ) sqlite3_blob_close(r->pBlob);
     snap_release(r->p);
     sqlite3_free(r->aBuf);
+    if( r->pLong ) sqlite3_blob_close(r->pLong);
     sqlite3_free(r->pend.a);
-    sqlite3_free(r->aStored);
+    sqlite3_free(r->aChunk);
     sqlite3_free(r);
   }
 }
@@ -406,43 +415,80 @@ static int long_index(const Snap *p, sqlite3_int64 id){
   return lo;
 }
 
-/* Node id's list as lineage_adj_long stores it, into r->aStored and *s,
+/* The next chunk of the long list being read into s (its varint cut at
+** the chunk's end carried over), appended to the list being kept: 1, or 0
+** at its end or on an error (r->iLong = -1). */
+static int reader_chunk(LineageAdjReader *r, LineageSlot *s){
+  int nCarry = r->nChunk - (int)(s->pEnd - r->aChunk), n, nEnd;
+  if( r->pLong==0 || r->iLong<0 ) return 0;
+  if( nCarry>0 ) memmove(r->aChunk, s->pEnd, (size_t)nCarry);
+  n = r->nLong - r->iLong;
+  if( n>LONG_CHUNK ) n = LONG_CHUNK;
+  if( n==0 ) return 0;                  /* the end (nothing was carried) */
+  if( sqlite3_blob_read(r->pLong, r->aChunk + nCarry, n, r->iLong)!=SQLITE_OK ){
+    r->iLong = -1;
+    return 0;
+  }
+  r->iLong += n;
+  r->nChunk = nCarry + n;
+  nEnd = r->nChunk;
+  if( r->iLong<r->nLong ){
+    /* Up to the end of the last whole varint. */
+    while( nEnd>0 && (r->aChunk[nEnd-1] & 0x80) ) nEnd--;
+  }
+  s->p = r->aChunk;
+  s->pEnd = r->aChunk + nEnd;
+  if( r->iPend>=0 && !lineage_list_bytes(&r->pend, r->aChunk, nEnd) ){
+    r->iPend = -1;
+  }
+  return 1;
+}
+
+/* Start reading node id's list as lineage_adj_long stores it into *s,
 ** and its bound into *piFrom: 1, or 0 when it has no row (its whole list
 ** is sought). */
 static int reader_stored(LineageAdjReader *r, sqlite3_int64 id, LineageSlot *s,
                          sqlite3_int64 *piFrom){
-  int rc, n, bFound = 0;
+  sqlite3_int64 key = id*2 + r->p->dir;
+  int rc, bFound = 0;
   sqlite3_stmt *pStmt = lineage_conn_stmt(r->c->conn,
-      "SELECT bound, data FROM main.lineage_adj_long WHERE node_key=?1", &rc);
+      "SELECT bound, length(data) FROM main.lineage_adj_long "
+      "WHERE node_key=?1", &rc);
   if( pStmt==0 ) return 0;
-  sqlite3_bind_int64(pStmt, 1, id*2 + r->p->dir);
+  sqlite3_bind_int64(pStmt, 1, key);
   if( sqlite3_step(pStmt)==SQLITE_ROW
    && sqlite3_column_type(pStmt, 0)==SQLITE_INTEGER ){
-    const void *a = sqlite3_column_blob(pStmt, 1);
-    n = sqlite3_column_bytes(pStmt, 1);
-    if( n>r->nStoredAlloc ){
-      unsigned char *aNew = sqlite3_realloc(r->aStored, n);
-      if( aNew ){
-        r->aStored = aNew;
-        r->nStoredAlloc = n;
-      }
-    }
-    if( (a || n==0) && n<=r->nStoredAlloc ){
-      if( n>0 ) memcpy(r->aStored, a, (size_t)n);
-      lineage_slot_init(s, r->aStored, n, id);
-      *piFrom = sqlite3_column_int64(pStmt, 0);
-      r->c->nLoad++;
-      bFound = 1;
-    }
+    *piFrom = sqlite3_column_int64(pStmt, 0);
+    r->nLong = sqlite3_column_int(pStmt, 1);
+    bFound = 1;
   }
   lineage_conn_stmt_done(r->c->conn, pStmt);
-  return bFound;
+  if( !bFound ) return 0;
+  if( r->aChunk==0 && (r->aChunk = sqlite3_malloc(LONG_CHUNK+16))==0 ) return 0;
+  rc = r->pLong ? sqlite3_blob_reopen(r->pLong, key) : SQLITE_ERROR;
+  if( rc ){
+    if( r->pLong ) sqlite3_blob_close(r->pLong);
+    r->pLong = 0;
+    rc = sqlite3_blob_open(r->c->db, "main", "lineage_adj_long", "data", key,
+                           0, &r->pLong);
+  }
+  if( rc || sqlite3_blob_bytes(r->pLong)!=r->nLong ){
+    if( r->pLong ) sqlite3_blob_close(r->pLong);
+    r->pLong = 0;
+    return 0;
+  }
+  r->iLong = 0;
+  r->nChunk = 0;
+  lineage_slot_init(s, r->aChunk, 0, id);
+  r->c->nLoad++;
+  return 1;
 }
 
 /* Node id's list is too long for its block: from memory when a walk of
 ** this snapshot read it to the end before (1); else from lineage_adj_long,
-** then sought from its bound (2), or sought whole (0). When the snapshot
-** is kept, what is sought is offered, to keep the whole list. */
+** chunk by chunk (lineage_adj_more), then sought from its bound (2), or
+** sought whole (0). When the snapshot is kept, what is read and sought is
+** offered, to keep the whole list. */
 static LINEAGE_NOINLINE int reader_long(LineageAdjReader *r, sqlite3_int64 id,
                                         LineageSlot *s, sqlite3_int64 *piFrom){
   const Snap *p = r->p;
@@ -458,16 +504,26 @@ static LINEAGE_NOINLINE int reader_long(LineageAdjReader *r, sqlite3_int64 id,
   if( p->bKept && r->c->limit > p->nByte ){
     /* The list may take what the limit leaves (an int's worth at most). */
     sqlite3_int64 nRoom = r->c->limit - p->nByte;
-    int nMax = nRoom<0x3fffffff ? (int)nRoom : 0x3fffffff;
-    if( !bStored ){
-      lineage_list_start(&r->pend, id, nMax);
-      r->iPend = id;
-    }else if( lineage_list_resume(&r->pend, id, s->p, (int)(s->pEnd - s->p), nMax) ){
-      r->iPend = id;
-    }
+    lineage_list_start(&r->pend, id, nRoom<0x3fffffff ? (int)nRoom : 0x3fffffff);
+    r->iPend = id;
     r->bPendStored = bStored;
   }
+  if( bStored ) reader_chunk(r, s);
   return bStored ? 2 : 0;
+}
+
+int lineage_adj_more(LineageAdjReader *r, LineageSlot *s, sqlite3_int64 *piFrom){
+  if( reader_chunk(r, s) ) return 1;
+  if( r->iLong<0 ){
+    /* Not read to the end: seek what follows the last neighbour read. */
+    *piFrom = s->bFirst ? LINEAGE_SMALLEST_INT64 : s->prev+1;
+    r->iPend = -1;
+  }else if( r->iPend>=0 ){
+    /* The kept list goes on with the neighbours sought. */
+    r->pend.prev = s->prev;
+    r->pend.bFirst = s->bFirst;
+  }
+  return 0;
 }
 
 int lineage_adj_slot(LineageAdjReader *r, sqlite3_int64 id, LineageSlot *s,

@@ -303,10 +303,10 @@ void lineage_list_start(LineageList *l, sqlite3_int64 id, int nMax);
 /* 1, or 0 for good once the list cannot be had: out of memory or of room,
 ** a neighbour not above the last, a first one that cannot be stored. */
 int lineage_list_add(LineageList *l, sqlite3_int64 nbr);
-/* Start the list of node id with the slot a[0..n) (copied): its next
-** neighbours are added after them. 1, or 0 (l->bFail) without room. */
-int lineage_list_resume(LineageList *l, sqlite3_int64 id,
-                        const unsigned char *a, int n, int nMax);
+/* Append n bytes of a slot's encoding as they are (whole varints: the
+** caller then sets l->prev and l->bFirst as the slot's reader left them).
+** 1, or 0 for good without room. */
+int lineage_list_bytes(LineageList *l, const unsigned char *a, int n);
 /* 1 when a[0..n) is a well-formed block; then aOff[i] (i <= 256) is where
 ** slot i starts among the slots (aOff[256]: their end), and aOff[257]
 ** where the slots start in a. */
@@ -341,6 +341,12 @@ void lineage_adj_close(LineageAdjReader *r);
 ** when it must seek them all (dirty, not packed, or unreadable). */
 int lineage_adj_slot(LineageAdjReader *r, sqlite3_int64 id, LineageSlot *s,
                      sqlite3_int64 *piFrom);
+/* After 2, when *s is read to its end: 1 when it holds the long list's
+** next neighbours, 0 at the list's end (then seek from *piFrom on, which
+** is moved back to follow the last neighbour read if the list could not
+** be read to its end). */
+#define LINEAGE_SMALLEST_INT64 (-(sqlite3_int64)(((sqlite3_uint64)1 << 63) - 1) - 1)
+int lineage_adj_more(LineageAdjReader *r, LineageSlot *s, sqlite3_int64 *piFrom);
 /* The neighbours the walker's seek gives for the node lineage_adj_slot()
 ** last sent to the seek, one at a time, then the end of its list: a clean
 ** list too long for its block is then kept whole with the snapshot, so the

@@ -407,7 +407,9 @@ int lineage_walker_step(LineageWalker *w){
   while( w->nQueue==nBefore ){
     if( !lineage_slot_next(&w->slot, &id) ){
       if( w->bThenSeek ){
-        /* A long list's newest neighbours, from its bound on. */
+        /* A long list: its next chunk, then its newest neighbours, from
+        ** its bound on. */
+        if( lineage_adj_more(w->pAdj, &w->slot, &w->iSeekFrom) ) continue;
         w->bThenSeek = 0;
         rc = walker_seek(w, w->aQueue[iParent-1].id, 1, w->iSeekFrom);
         return rc ? rc : walker_step_seek(w);
