@@ -11,7 +11,7 @@
 **
 ** Neighbours come from the node's slot in the packed blocks (cache.c reads
 ** them, adjacency.c keeps them), or, for a node the blocks cannot answer
-** (dirty, newer than the blocks), from ONE prepared index seek
+** (dirty, newer than the blocks), from one prepared index seek
 ** (lineage_edge's primary key (src,dst) downstream, its index (dst,src)
 ** upstream): the same neighbours in the same order either way. A long
 ** list (a hub's) comes from its stored row, then a second seek of the
@@ -35,7 +35,6 @@
 */
 #include "lineage.h"
 #include <string.h>
-
 
 /* Fibonacci hashing of a node id into the slot table. */
 static unsigned int slot_of(sqlite3_int64 id, unsigned int mask){
