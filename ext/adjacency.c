@@ -64,12 +64,10 @@
 
 /* ---- the format -------------------------------------------------------- */
 
-/* The varint at *pp (before pEnd) into *pV; 0 when it runs past pEnd. */
 /* A slot of this one byte is a list that is not in its block. */
 #define ADJ_LONG_MARK 0
 
-#define LARGEST_INT64 ((sqlite3_int64)(((sqlite3_uint64)1 << 63) - 1))
-
+/* The varint at *pp (before pEnd) into *pV; 0 when it runs past pEnd. */
 static int get_varint(const unsigned char **pp, const unsigned char *pEnd,
                       sqlite3_uint64 *pV){
   const unsigned char *p = *pp;
@@ -131,12 +129,18 @@ void lineage_slot_init(LineageSlot *s, const unsigned char *a, int n,
   s->bFirst = 1;
 }
 
+/* 1 when slot i of the decoded block a is the marker of a list not in it. */
+static int slot_is_mark(const unsigned char *a, const unsigned int *aOff,
+                        unsigned int i){
+  return aOff[i+1]==aOff[i]+1
+      && a[aOff[LINEAGE_ADJ_BLOCK+1]+aOff[i]]==ADJ_LONG_MARK;
+}
+
 int lineage_adj_slot_of(const unsigned char *a, const unsigned int *aOff,
                         unsigned int i, sqlite3_int64 id, LineageSlot *s){
-  const unsigned char *pSlots = a + aOff[LINEAGE_ADJ_BLOCK+1];
-  unsigned int lo = aOff[i], hi = aOff[i+1];
-  if( hi==lo+1 && pSlots[lo]==ADJ_LONG_MARK ) return 0;  /* not here */
-  lineage_slot_init(s, pSlots + lo, (int)(hi - lo), id);
+  if( slot_is_mark(a, aOff, i) ) return 0;       /* not here */
+  lineage_slot_init(s, a + aOff[LINEAGE_ADJ_BLOCK+1] + aOff[i],
+                    (int)(aOff[i+1] - aOff[i]), id);
   return 1;
 }
 
@@ -220,7 +224,7 @@ static int buf_list(Buf *b, sqlite3_int64 id, const sqlite3_int64 *a, int n){
 ** hand at the very end of the range excepted). */
 static int is_long(sqlite3_int64 id, const sqlite3_int64 *a, int n){
   return n>ADJ_LONG_LIST && first_code(id, a[0])!=0
-      && a[n-1]<LARGEST_INT64;
+      && a[n-1]<LINEAGE_INT64_MAX;
 }
 
 /* Append the slot of node id, whose neighbours are the ascending list
@@ -315,18 +319,27 @@ static void out_start(BlockOut *o, sqlite3_int64 iFirst){
   o->nLong = 0;
 }
 
+/* Room in the array *pa of *pnAlloc elements of sz bytes for element n
+** (doubling, from nFirst): 1, or 0 and o->bOom. */
+static int out_room(BlockOut *o, void **pa, int *pnAlloc, int n, size_t sz,
+                    int nFirst){
+  if( n==*pnAlloc ){
+    int nNew = *pnAlloc ? *pnAlloc*2 : nFirst;
+    void *aNew = sqlite3_realloc64(*pa, sz*(sqlite3_uint64)nNew);
+    if( aNew==0 ){ o->bOom = 1; return 0; }
+    *pa = aNew;
+    *pnAlloc = nNew;
+  }
+  return 1;
+}
+
 /* Keep the long list a[0..n) of node id for lineage_adj_long. */
 static void out_long(BlockOut *o, sqlite3_int64 id, const sqlite3_int64 *a,
                      int n){
   LongOut *l;
   int iOff = o->longs.n;
-  if( o->nLong==o->nLongAlloc ){
-    int nNew = o->nLongAlloc ? o->nLongAlloc*2 : 8;
-    LongOut *aNew = sqlite3_realloc64(o->aLong, sizeof(*aNew)*(sqlite3_uint64)nNew);
-    if( aNew==0 ){ o->bOom = 1; return; }
-    o->aLong = aNew;
-    o->nLongAlloc = nNew;
-  }
+  if( !out_room(o, (void**)&o->aLong, &o->nLongAlloc, o->nLong,
+                sizeof(*o->aLong), 8) ) return;
   buf_list(&o->longs, id, a, n);
   l = &o->aLong[o->nLong++];
   l->id = id;
@@ -385,13 +398,8 @@ static int out_finish(BlockOut *o){
 static void out_list_add(BlockOut *o, sqlite3_stmt *pStmt, int iCol){
   sqlite3_int64 v = sqlite3_column_int64(pStmt, iCol);
   if( sqlite3_column_type(pStmt, iCol)!=SQLITE_INTEGER ) o->bNotInt = 1;
-  if( o->nList==o->nListAlloc ){
-    int nNew = o->nListAlloc ? o->nListAlloc*2 : 256;
-    sqlite3_int64 *aNew = sqlite3_realloc64(o->aList, sizeof(*aNew)*(sqlite3_uint64)nNew);
-    if( aNew==0 ){ o->bOom = 1; return; }
-    o->aList = aNew;
-    o->nListAlloc = nNew;
-  }
+  if( !out_room(o, (void**)&o->aList, &o->nListAlloc, o->nList,
+                sizeof(*o->aList), 256) ) return;
   o->aList[o->nList++] = v;
 }
 
@@ -546,19 +554,20 @@ static void read_block(Lx *x, int dir, sqlite3_int64 b, Buf *pOut){
 
 /* ---- keeping the blocks current (the writers) --------------------------- */
 
+/* 1 when lineage_meta.adj_format says the packed adjacency is of this
+** build's format. */
+static int adj_format_current(Lx *x){
+  return lx_int(x, 0, "SELECT (SELECT value FROM main.lineage_meta "
+                      "WHERE key='adj_format') IS ?1", "i",
+                (sqlite3_int64)ADJ_FORMAT)!=0;
+}
+
 static int dirty_key_cmp(const void *a, const void *b){
   sqlite3_int64 x = *(const sqlite3_int64*)a, y = *(const sqlite3_int64*)b;
   /* by direction, then node id */
   sqlite3_int64 dx = x & 1, dy = y & 1;
   if( dx!=dy ) return dx<dy ? -1 : 1;
   return (x>>1)<(y>>1) ? -1 : (x>>1)>(y>>1);
-}
-
-/* 1 when slot i of the decoded block a is the marker of a list not in it. */
-static int slot_is_mark(const unsigned char *a, const unsigned int *aOff,
-                        unsigned int i){
-  return aOff[i+1]==aOff[i]+1
-      && a[aOff[LINEAGE_ADJ_BLOCK+1]+aOff[i]]==ADJ_LONG_MARK;
 }
 
 /* Rewrite block b of dir with the lists of its dirty nodes aKey[0..n)
@@ -684,9 +693,7 @@ void lineage_adj_sync(Lx *x){
   o.iBound = maxId+1;
   bAll = nPacked<0;
   if( bAll ){
-    if( lx_int(x, 0, "SELECT (SELECT value FROM main.lineage_meta "
-                     "WHERE key='adj_format') IS ?1", "i",
-               (sqlite3_int64)ADJ_FORMAT)==0 ){
+    if( !adj_format_current(x) ){
       /* An earlier format: its tables and triggers anew. */
       lineage_schema_adjacency(x);
     }
@@ -793,13 +800,13 @@ static int out_has_long(const BlockOut *o, sqlite3_int64 id){
 ** lists) and the one packed from lineage_edge, ignoring the dirty nodes
 ** (sqlite3_malloc'd message), or NULL. */
 static char *check_block(Lx *x, int dir, sqlite3_int64 b, BlockOut *o, Buf *pOld){
-  sqlite3_int64 lo = b*LINEAGE_ADJ_BLOCK, k;
+  sqlite3_int64 lo = b*LINEAGE_ADJ_BLOCK;
   unsigned int aOld[LINEAGE_ADJ_OFFS], aNew[LINEAGE_ADJ_OFFS];
   const unsigned char *pOldSlots, *pNewSlots;
   unsigned int i;
-  int bAny, bMark;
-  o->bLongs = 1;
-  bAny = pack_block(x, dir, b, o);
+  char *zBad = 0;
+  sqlite3_stmt *p;
+  int bAny = pack_block(x, dir, b, o), bMark;
   read_block(x, dir, b, pOld);
   if( x->rc ) return 0;
   if( pOld->n>0 && !lineage_adj_decode(pOld->a, pOld->n, aOld) ){
@@ -808,21 +815,20 @@ static char *check_block(Lx *x, int dir, sqlite3_int64 b, BlockOut *o, Buf *pOld
                            lo, lo+LINEAGE_ADJ_BLOCK-1);
   }
   /* A long list whose slot does not send the walks to it. */
-  k = lx_int(x, -1, "SELECT node_key FROM main.lineage_adj_long WHERE "
-             "node_key>=?1 AND node_key<?2 AND (node_key & 1)=?3 ORDER BY "
-             "node_key", "iii", lo*2, (lo+LINEAGE_ADJ_BLOCK)*2, (sqlite3_int64)dir);
-  while( k>=0 && x->rc==SQLITE_OK ){
-    i = (unsigned int)((k>>1) - lo);
-    if( pOld->n==0 || !slot_is_mark(pOld->a, aOld, i) ){
-      return lineage_mprintf("lineage: lineage_adj_long holds the %s "
+  p = lx_prepare(x, "SELECT node_key FROM main.lineage_adj_long WHERE "
+                    "node_key>=?1 AND node_key<?2 AND (node_key & 1)=?3",
+                 "iii", lo*2, (lo+LINEAGE_ADJ_BLOCK)*2, (sqlite3_int64)dir);
+  while( zBad==0 && p && lx_step(x, p)==SQLITE_ROW ){
+    sqlite3_int64 k = sqlite3_column_int64(p, 0);
+    if( pOld->n==0 || !slot_is_mark(pOld->a, aOld, (unsigned int)((k>>1) - lo)) ){
+      zBad = lineage_mprintf("lineage: lineage_adj_long holds the %s "
                              "neighbours of node %lld, whose packed slot does "
                              "not refer to it: run lineage_rebuild()",
                              azDir[dir], k>>1);
     }
-    k = lx_int(x, -1, "SELECT node_key FROM main.lineage_adj_long WHERE "
-               "node_key>?1 AND node_key<?2 AND (node_key & 1)=?3 ORDER BY "
-               "node_key", "iii", k, (lo+LINEAGE_ADJ_BLOCK)*2, (sqlite3_int64)dir);
   }
+  lx_finalize(x, p);
+  if( zBad || x->rc ) return zBad;
   if( pOld->n==0 && bAny==0 ) return 0;
   if( pOld->n==0 ) memset(aOld, 0, sizeof(aOld));
   if( !lineage_adj_decode(o->blob.a, o->blob.n, aNew) ){
@@ -868,13 +874,12 @@ void lineage_fn_check(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   lx_init_fn(&x, ctx);
   memset(&o, 0, sizeof(o));
   memset(&old, 0, sizeof(old));
+  o.bLongs = 1;                       /* check_block asks which are long */
   if( lineage_schema_version(&x)>=LINEAGE_SCHEMA_V2 ){
     nPacked = lx_int(&x, -1, "SELECT coalesce(value, -1) FROM main.lineage_meta "
                              "WHERE key='adj_blocks'", 0);
     if( nPacked<0 ) nPacked = 0;
-    if( nPacked>0 && lx_int(&x, 0, "SELECT (SELECT value FROM main.lineage_meta "
-                                   "WHERE key='adj_format') IS ?1", "i",
-                            (sqlite3_int64)ADJ_FORMAT)==0 ){
+    if( nPacked>0 && !adj_format_current(&x) ){
       zBad = lineage_mprintf("lineage: the packed blocks are of an earlier "
                              "release's format: the next write, or "
                              "lineage_rebuild(), packs them anew");

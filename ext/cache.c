@@ -364,6 +364,24 @@ static const unsigned char *reader_tail(LineageAdjReader *r, sqlite3_int64 b){
   return a ? reader_decoded(r, b, a, n, bKept) : 0;
 }
 
+/* *pp on row key of zTable's data column: reopened when it is open, else
+** opened (*pp NULL on failure). SQLITE_OK, or SQLITE_ERROR for no such
+** row or table. */
+static int blob_at(sqlite3 *db, const char *zTable, sqlite3_int64 key,
+                   sqlite3_blob **pp){
+  int rc = *pp ? sqlite3_blob_reopen(*pp, key) : SQLITE_ERROR;
+  if( rc ){
+    if( *pp ) sqlite3_blob_close(*pp);
+    *pp = 0;
+    rc = sqlite3_blob_open(db, "main", zTable, "data", key, 0, pp);
+    if( rc ){
+      if( *pp ) sqlite3_blob_close(*pp);
+      *pp = 0;
+    }
+  }
+  return rc;
+}
+
 /* Block b, decoded, read from the database if need be; NULL: seek its
 ** nodes. */
 static const unsigned char *reader_block(LineageAdjReader *r, sqlite3_int64 b){
@@ -371,28 +389,16 @@ static const unsigned char *reader_block(LineageAdjReader *r, sqlite3_int64 b){
   LineageCache *c = r->c;
   sqlite3_int64 key = b*2 + p->dir;
   unsigned char *a;
-  int n, bKept, rc = SQLITE_ERROR;
+  int n, bKept, rc;
   if( p->anByte[b]!=BLOCK_UNREAD ) return p->apBlock[b];
   if( r->iBuf==b ) return r->aBuf;
   if( b==p->nBlock ) return reader_tail(r, b);
-  if( r->pBlob ){
-    rc = sqlite3_blob_reopen(r->pBlob, key);
-    if( rc ){
-      sqlite3_blob_close(r->pBlob);
-      r->pBlob = 0;
-    }
-  }
-  if( r->pBlob==0 ){
-    rc = sqlite3_blob_open(c->db, "main", "lineage_adj", "data", key, 0,
-                           &r->pBlob);
-    if( rc ){
-      if( r->pBlob ) sqlite3_blob_close(r->pBlob);
-      r->pBlob = 0;
-      /* No such row (a block without neighbours, rare), or no table: its
-      ** nodes are sought, which is right either way. */
-      if( rc==SQLITE_ERROR ) p->anByte[b] = BLOCK_UNUSABLE;
-      return 0;
-    }
+  rc = blob_at(c->db, "lineage_adj", key, &r->pBlob);
+  if( rc ){
+    /* No such row (a block without neighbours, rare), or no table: its
+    ** nodes are sought, which is right either way. */
+    if( rc==SQLITE_ERROR ) p->anByte[b] = BLOCK_UNUSABLE;
+    return 0;
   }
   n = sqlite3_blob_bytes(r->pBlob);
   c->nLoad++;
@@ -452,31 +458,19 @@ static int reader_stored(LineageAdjReader *r, sqlite3_int64 id, LineageSlot *s,
   sqlite3_int64 key = id*2 + r->p->dir;
   int rc, bFound = 0;
   sqlite3_stmt *pStmt = lineage_conn_stmt(r->c->conn,
-      "SELECT bound, length(data) FROM main.lineage_adj_long "
-      "WHERE node_key=?1", &rc);
+      "SELECT bound FROM main.lineage_adj_long WHERE node_key=?1", &rc);
   if( pStmt==0 ) return 0;
   sqlite3_bind_int64(pStmt, 1, key);
   if( sqlite3_step(pStmt)==SQLITE_ROW
    && sqlite3_column_type(pStmt, 0)==SQLITE_INTEGER ){
     *piFrom = sqlite3_column_int64(pStmt, 0);
-    r->nLong = sqlite3_column_int(pStmt, 1);
     bFound = 1;
   }
   lineage_conn_stmt_done(r->c->conn, pStmt);
   if( !bFound ) return 0;
   if( r->aChunk==0 && (r->aChunk = sqlite3_malloc(LONG_CHUNK+16))==0 ) return 0;
-  rc = r->pLong ? sqlite3_blob_reopen(r->pLong, key) : SQLITE_ERROR;
-  if( rc ){
-    if( r->pLong ) sqlite3_blob_close(r->pLong);
-    r->pLong = 0;
-    rc = sqlite3_blob_open(r->c->db, "main", "lineage_adj_long", "data", key,
-                           0, &r->pLong);
-  }
-  if( rc || sqlite3_blob_bytes(r->pLong)!=r->nLong ){
-    if( r->pLong ) sqlite3_blob_close(r->pLong);
-    r->pLong = 0;
-    return 0;
-  }
+  if( blob_at(r->c->db, "lineage_adj_long", key, &r->pLong) ) return 0;
+  r->nLong = sqlite3_blob_bytes(r->pLong);
   r->iLong = 0;
   r->nChunk = 0;
   lineage_slot_init(s, r->aChunk, 0, id);
@@ -516,7 +510,7 @@ int lineage_adj_more(LineageAdjReader *r, LineageSlot *s, sqlite3_int64 *piFrom)
   if( reader_chunk(r, s) ) return 1;
   if( r->iLong<0 ){
     /* Not read to the end: seek what follows the last neighbour read. */
-    *piFrom = s->bFirst ? LINEAGE_SMALLEST_INT64 : s->prev+1;
+    *piFrom = s->bFirst ? LINEAGE_INT64_MIN : s->prev+1;
     r->iPend = -1;
   }else if( r->iPend>=0 ){
     /* The kept list goes on with the neighbours sought. */

@@ -30,8 +30,10 @@ SQLITE_EXTENSION_INIT3
 # define LINEAGE_NOINLINE
 #endif
 
-/* The largest sqlite3_int64 (a version number, a size). */
+/* The largest and smallest sqlite3_int64 (a version number, a size; an
+** id below every id). */
 #define LINEAGE_INT64_MAX ((sqlite3_int64)(((sqlite3_uint64)1 << 63) - 1))
+#define LINEAGE_INT64_MIN (-LINEAGE_INT64_MAX - 1)
 
 /* The project of runs and artifacts created without one. */
 #define LINEAGE_DEFAULT_PROJECT "uncategorized"
@@ -345,7 +347,6 @@ int lineage_adj_slot(LineageAdjReader *r, sqlite3_int64 id, LineageSlot *s,
 ** next neighbours, 0 at the list's end (then seek from *piFrom on, which
 ** is moved back to follow the last neighbour read if the list could not
 ** be read to its end). */
-#define LINEAGE_SMALLEST_INT64 (-(sqlite3_int64)(((sqlite3_uint64)1 << 63) - 1) - 1)
 int lineage_adj_more(LineageAdjReader *r, LineageSlot *s, sqlite3_int64 *piFrom);
 /* The neighbours the walker's seek gives for the node lineage_adj_slot()
 ** last sent to the seek, one at a time, then the end of its list: a clean

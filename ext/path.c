@@ -27,7 +27,6 @@
 #include "lineage.h"
 #include <string.h>
 
-#define SMALLEST_INT64 (((sqlite3_int64)-1) - (sqlite3_int64)0x7fffffffffffffffLL)
 
 /* Columns 0-7 are LINEAGE_NODE_COLUMNS (lineage.h). */
 #define PATH_COL_DEPTH    8    /* = step, as in the walks */
@@ -36,7 +35,7 @@
 #define PATH_COL_FROM    11    /* hidden: the arguments */
 #define PATH_COL_TO      12
 #define PATH_COL_OPTIONS 13
-#define PATH_NO_PARENT   SMALLEST_INT64
+#define PATH_NO_PARENT   LINEAGE_INT64_MIN
 #define PATH_NARG         3
 #define PATH_NO_ENDS   0x02    /* idxNum: from or to missing, xFilter fails */
 #define PATH_OPTIONS   0x01    /* idxNum: argv[2] is the options */
