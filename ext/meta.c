@@ -88,12 +88,21 @@ void lineage_meta_close(LineageMeta *m){
   memset(m, 0, sizeof(*m));
 }
 
+/* Whether a cursor at id at can step to id: at most META_STEP_MAX ids
+** behind it in its own direction (unsigned: the ids may be anywhere in the
+** 64-bit range). */
+static int meta_can_step(const LineageMeta *m, sqlite3_int64 at,
+                         sqlite3_int64 id){
+  if( m->bDesc ){
+    return at>=id && (sqlite3_uint64)at - (sqlite3_uint64)id<=META_STEP_MAX;
+  }
+  return at<=id && (sqlite3_uint64)id - (sqlite3_uint64)at<=META_STEP_MAX;
+}
+
 int lineage_meta_seek(LineageMeta *m, sqlite3_int64 id){
   sqlite3_int64 at = m->bValid ? sqlite3_column_int64(m->pStmt, 0) : 0;
-  /* How far the cursor is behind id, in its own direction. */
-  sqlite3_int64 gap = m->bDesc ? at-id : id-at;
   int rc = SQLITE_ROW;
-  if( !m->bValid || gap<0 || gap>META_STEP_MAX ){
+  if( !m->bValid || !meta_can_step(m, at, id) ){
     sqlite3_reset(m->pStmt);
     sqlite3_bind_int64(m->pStmt, 1, id);
     rc = sqlite3_step(m->pStmt);
@@ -316,10 +325,8 @@ static LineageMetaBatch *batch_holding(LineageMeta *m, unsigned int iRow){
 ** walk (LIMIT 10 does the work of ten rows). */
 static int batch_wanted(LineageMeta *m, const LineageWalker *w,
                         unsigned int iRow){
-  sqlite3_int64 id = w->aQueue[iRow].id;
-  sqlite3_int64 gap = m->bDesc ? m->id-id : id-m->id;
   if( iRow<META_BATCH_MIN ) return 0;
-  return !(m->bValid && gap>=0 && gap<=META_STEP_MAX);
+  return !(m->bValid && meta_can_step(m, m->id, w->aQueue[iRow].id));
 }
 
 unsigned int lineage_meta_ahead(LineageMeta *m, const LineageWalker *w,
