@@ -7,9 +7,9 @@
 **   SELECT lineage_cache(64<<20);      -- keep at most 64 MiB
 **
 ** A walk opens a reader on the snapshot of one direction: how many blocks
-** are packed and the highest node_id (the range of the walker's visited
-** bitmap), read by one statement, and the dirty nodes (sorted, for a
-** binary search; read only when there are some). A node is read from its
+** are packed and the highest node_id, read by one statement, and the
+** dirty nodes (sorted, for a binary search; read only when there are
+** some). A node is read from its
 ** block unless it is dirty, beyond the block after the packed ones,
 ** negative, or its slot says its list is too long; then the walker seeks
 ** lineage_edge. A block is read with sqlite3_blob_open (then _reopen) the
@@ -139,8 +139,9 @@ void lineage_cache_free(LineageCache *c){
   }
 }
 
-/* The highest node_id + 1 into p->nIds, the number of packed blocks into
-** p->nBlock and whether any node is dirty, with one kept statement: 0 when a value is NULL, the
+/* The highest node_id + 1 into p->nIds (0: no nodes, no newest block to
+** pack), the number of packed blocks into p->nBlock and whether any node
+** is dirty, with one kept statement: 0 when a value is NULL, the
 ** triggers on lineage_edge are missing, or the statement fails (no such
 ** table: a database without lineage, or of schema version 1 before its
 ** first write, has no blocks). */
@@ -282,10 +283,6 @@ void lineage_adj_close(LineageAdjReader *r){
     sqlite3_free(r->aChunk);
     sqlite3_free(r);
   }
-}
-
-sqlite3_int64 lineage_adj_ids(const LineageAdjReader *r){
-  return r->p->nIds > r->p->nPacked ? r->p->nIds : r->p->nPacked;
 }
 
 static int is_dirty(const Snap *p, sqlite3_int64 id){

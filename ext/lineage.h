@@ -354,8 +354,6 @@ int lineage_adj_more(LineageAdjReader *r, LineageSlot *s, sqlite3_int64 *piFrom)
 ** next walks read it from memory. Ignored for any other node. */
 void lineage_adj_offer(LineageAdjReader *r, sqlite3_int64 nbr);
 void lineage_adj_offer_end(LineageAdjReader *r);
-/* Ids 0 .. this-1 are the graph's (the visited bitmap's range). */
-sqlite3_int64 lineage_adj_ids(const LineageAdjReader *r);
 void lineage_fn_cache(sqlite3_context*, int, sqlite3_value**);
 
 /* ---- walker.c: breadth-first search ------------------------------------ */
@@ -400,16 +398,18 @@ int lineage_filter_state_text(LineageFilter *f, sqlite3_int64 id,
 
 /* A breadth-first walk: the queue of discovered nodes and a visited set.
 ** The visited set is a hash set over the queue (open addressing; a slot
-** holds a queue index + 1, 0 if empty), or, once a walk has reached 1/32
-** of the graph's ids, a bitmap over node ids. */
+** holds a queue index + 1, 0 if empty), or, once a walk of over 1,024
+** nodes fills 1/32 of the ids of a window, a bitmap over that window. */
 typedef struct LineageWalker {
   LineageVisit *aQueue;
   unsigned int nQueue, nAlloc;
   unsigned int *aSlot;        /* hash set, when aBit is not in use */
   unsigned int nSlotMask;     /* number of slots - 1 (a power of two) */
   int bHashed;                /* aSlot indexes the whole queue */
-  unsigned char *aBit;        /* bitmap of visited ids */
-  sqlite3_int64 nBit;         /* ids 0 .. nBit-1 have a bit */
+  unsigned char *aBit;        /* bitmap of visited ids, nBitAlloc bytes */
+  sqlite3_uint64 nBitAlloc;   /* (all clear but the window's queued ids) */
+  sqlite3_int64 iBitLo;       /* the window: ids iBitLo .. iBitLo+nBit-1 */
+  sqlite3_uint64 nBit;
   int bBitmap;                /* the visited set is aBit */
   unsigned int nBitmapAt;     /* switch to aBit when the queue is this long */
   unsigned int iExpand;       /* queue[iExpand] is the next node to expand */

@@ -19,12 +19,13 @@
 ** time a node needs it, so a walk the blocks answer prepares nothing. A
 ** long list that the seek reads to the end is offered to the reader,
 ** which keeps it whole with the connection's snapshot for the next walks.
-** The visited set is a hash set over the queue; a walk over 1/32 of the
-** graph's ids switches to a bitmap. Resetting
-** either for the next walk costs the size of the last walk, not of the
-** graph. Nothing here recurses: a chain a million nodes deep is a million
+** The visited set is a hash set over the queue; a walk of over 1,024
+** nodes whose ids fill 1/32 of a window switches to a bitmap over that
+** window, which widens as the walk reaches further ids. Resetting either
+** for the next walk costs the size of the last walk, not of the graph.
+** Nothing here recurses: a chain a million nodes deep is a million
 ** steps and no stack. Memory: 16-20 bytes a node in the queue plus 6-12
-** bytes of hash slots (or, for walks over 1/32 of the ids, a bit per id).
+** bytes of hash slots (or at most 4 bytes of bitmap).
 **
 ** Options (filter.c): when the walk has a filter, each newly discovered node
 ** is judged once, as it joins the queue, and the verdict kept in the top
@@ -80,58 +81,121 @@ int lineage_walker_find(LineageWalker *w, sqlite3_int64 id){
   return -1;
 }
 
-/* Make the visited bitmap cover ids below nId (new bits clear). */
-static int walker_bits(LineageWalker *w, sqlite3_int64 nId){
-  sqlite3_int64 nByte = (nId+7)/8, nOld = (w->nBit+7)/8;
-  unsigned char *aNew;
-  if( nId<=w->nBit ) return SQLITE_OK;
-  aNew = sqlite3_realloc64(w->aBit, (sqlite3_uint64)nByte);
-  if( aNew==0 ) return SQLITE_NOMEM;
-  memset(aNew+nOld, 0, (size_t)(nByte-nOld));
-  w->aBit = aNew;
-  w->nBit = nByte*8;
-  return SQLITE_OK;
-}
+/* The visited bitmap covers a window of ids, [iBitLo, iBitLo + nBit), at
+** most WALKER_BITMAP_SPAN ids wide per queued node: at most 4 bytes a node,
+** below the hash set's 6-12. A walk's ids cluster (lineage is recorded in
+** id order), so the window follows the walk, not the graph: the same walk
+** takes the bitmap on a graph of 100k nodes and on one of 1M. */
+#define WALKER_BITMAP_SPAN 32
+/* The hash set up to this many nodes, whatever their ids: the switch
+** costs a pass over the queue, which a walk this small does not repay. */
+#define WALKER_BITMAP_MIN 1024
 
-/* Clear the bits of the queued ids: O(walk), not O(graph). */
+/* Clear the bits of the queued ids: O(walk), not O(window). */
 static void walker_clear_bits(LineageWalker *w){
   unsigned int i;
   for(i=0; i<w->nQueue; i++){
-    sqlite3_int64 id = w->aQueue[i].id;
-    if( id>=0 && id<w->nBit ) w->aBit[id>>3] = 0;
+    sqlite3_uint64 k = (sqlite3_uint64)w->aQueue[i].id
+                     - (sqlite3_uint64)w->iBitLo;
+    if( k<w->nBit ) w->aBit[k>>3] = 0;
   }
 }
 
-/* Switch the visited set to a bitmap over ids below nId; it stays a hash
-** set if a queued id is outside that range. */
-static int walker_use_bitmap(LineageWalker *w, sqlite3_int64 nId){
+/* The next try at the bitmap: once the queue has doubled. */
+static void walker_retry_later(LineageWalker *w){
+  w->nBitmapAt = w->nQueue<0x80000000u ? w->nQueue*2 : 0xffffffffu;
+}
+
+/* Make the visited set a bitmap over the window [lo, lo + nBit) (lo and
+** nBit multiples of 8, every queued id inside): the queued ids' bits set,
+** every other bit clear. The allocation stays for the next walks, clear. */
+static int walker_place_bitmap(LineageWalker *w, sqlite3_int64 lo,
+                               sqlite3_uint64 nBit){
+  sqlite3_uint64 nByte = nBit/8;
   unsigned int i;
-  w->nBitmapAt = 0xffffffff;         /* one try per walk */
-  for(i=0; i<w->nQueue; i++){
-    if( w->aQueue[i].id<0 || w->aQueue[i].id>=nId ) return SQLITE_OK;
+  if( w->bBitmap ) walker_clear_bits(w);
+  w->bBitmap = 0;
+  if( nByte>w->nBitAlloc ){
+    sqlite3_free(w->aBit);
+    w->aBit = sqlite3_malloc64(nByte);
+    w->nBitAlloc = w->aBit ? nByte : 0;
+    if( w->aBit==0 ) return SQLITE_NOMEM;
+    memset(w->aBit, 0, (size_t)nByte);
   }
-  if( walker_bits(w, nId) ) return SQLITE_NOMEM;
+  w->iBitLo = lo;
+  w->nBit = nBit;
   for(i=0; i<w->nQueue; i++){
-    sqlite3_int64 id = w->aQueue[i].id;
-    w->aBit[id>>3] |= (unsigned char)(1 << (id&7));
+    sqlite3_uint64 k = (sqlite3_uint64)w->aQueue[i].id - (sqlite3_uint64)lo;
+    w->aBit[k>>3] |= (unsigned char)(1 << (k&7));
   }
   w->bBitmap = 1;
   w->bHashed = 0;
   return SQLITE_OK;
 }
 
-/* The ids the bitmap covers: the graph's (0 without the blocks' reader). */
-static sqlite3_int64 walker_ids(const LineageWalker *w){
-  sqlite3_int64 n = w->pAdj ? lineage_adj_ids(w->pAdj) : 0;
-  return n>0xffffffffLL ? 0 : n;
+/* The window for ids lo..hi: widened to whole bytes, then by as much
+** again towards the side the walk grows to (bDown: the lower ids), within
+** WALKER_BITMAP_SPAN ids a node and within the 64-bit ids. 1 and *pLo,
+** *pnBit; 0 when lo..hi alone is wider than that. Unsigned arithmetic:
+** the ids may be anything a hand-made database holds. */
+static int walker_window(const LineageWalker *w, sqlite3_int64 lo,
+                         sqlite3_int64 hi, int bDown, sqlite3_int64 *pLo,
+                         sqlite3_uint64 *pnBit){
+  const sqlite3_uint64 mask8 = ~(sqlite3_uint64)7;
+  sqlite3_uint64 nMax = ((sqlite3_uint64)w->nQueue+1)*WALKER_BITMAP_SPAN;
+  sqlite3_uint64 uLo = (sqlite3_uint64)lo & mask8, n, nMore, nRoom;
+  if( (sqlite3_uint64)hi - uLo >= nMax ) return 0;
+  n = ((sqlite3_uint64)hi - uLo + 8) & mask8;         /* <= nMax */
+  nMore = n<nMax-n ? n : (nMax-n) & mask8;
+  if( bDown ){
+    nRoom = uLo - (sqlite3_uint64)LINEAGE_INT64_MIN;
+  }else{
+    nRoom = ((sqlite3_uint64)LINEAGE_INT64_MAX - (uLo + n - 1)) & mask8;
+  }
+  if( nMore>nRoom ) nMore = nRoom;
+  *pLo = (sqlite3_int64)(bDown ? uLo - nMore : uLo);
+  *pnBit = n + nMore;
+  return 1;
 }
 
-/* When to switch to the bitmap: at 1/32 of the graph's ids (the bitmap is
-** then at most 4 bytes per visited node), and only when that range is
-** known. */
-static void walker_bitmap_threshold(LineageWalker *w){
-  sqlite3_int64 n = walker_ids(w);
-  w->nBitmapAt = n==0 ? 0xffffffff : n/32<1024 ? 1024 : (unsigned int)(n/32);
+/* The queue has reached nBitmapAt: the bitmap if the queued ids fit a
+** window of WALKER_BITMAP_SPAN ids a node, else the hash set until the
+** queue has doubled. */
+static int walker_try_bitmap(LineageWalker *w){
+  sqlite3_int64 lo = w->aQueue[0].id, hi = lo, iLo;
+  sqlite3_uint64 nBit;
+  unsigned int i;
+  for(i=1; i<w->nQueue; i++){
+    if( w->aQueue[i].id<lo ) lo = w->aQueue[i].id;
+    if( w->aQueue[i].id>hi ) hi = w->aQueue[i].id;
+  }
+  walker_retry_later(w);
+  if( !walker_window(w, lo, hi, w->dir==LINEAGE_UPSTREAM, &iLo, &nBit) ){
+    return SQLITE_OK;
+  }
+  return walker_place_bitmap(w, iLo, nBit);
+}
+
+/* A new id outside the bitmap's window: a window that takes it in too if
+** one fits and is half as wide again as the old one, else back to the hash
+** set (until the queue has doubled). Each move costs a pass over the queue;
+** as the windows grow by half each time, the passes add up to a few per
+** node, where a window at its limit might move at every new node (ids 32
+** apart). */
+static int walker_widen_bitmap(LineageWalker *w, sqlite3_int64 id){
+  sqlite3_int64 lo = w->iBitLo, iLo;
+  sqlite3_int64 hi = (sqlite3_int64)((sqlite3_uint64)lo + w->nBit - 1);
+  sqlite3_uint64 nBit;
+  int bDown = id<lo;
+  if( bDown ) lo = id; else hi = id;
+  if( walker_window(w, lo, hi, bDown, &iLo, &nBit)
+   && nBit - w->nBit >= w->nBit/2 ){
+    return walker_place_bitmap(w, iLo, nBit);
+  }
+  walker_clear_bits(w);
+  w->bBitmap = 0;
+  walker_retry_later(w);
+  return walker_rehash(w, slots_for(w->nQueue+1));
 }
 
 /* Append id unless already discovered; the filter, if any, judges it
@@ -142,17 +206,16 @@ static LINEAGE_NOINLINE int walker_visit_any(LineageWalker *w,
                                              unsigned int depth){
   unsigned int h = 0;
   int rc;
-  if( w->bBitmap && id>=0 && id<w->nBit ){
-    if( w->aBit[id>>3] & (1 << (id&7)) ) return SQLITE_OK;
-    w->aBit[id>>3] |= (unsigned char)(1 << (id&7));
+  if( w->bBitmap
+   && (sqlite3_uint64)id - (sqlite3_uint64)w->iBitLo >= w->nBit ){
+    rc = walker_widen_bitmap(w, id);
+    if( rc ) return rc;
+  }
+  if( w->bBitmap ){
+    sqlite3_uint64 k = (sqlite3_uint64)id - (sqlite3_uint64)w->iBitLo;
+    if( w->aBit[k>>3] & (1 << (k&7)) ) return SQLITE_OK;
+    w->aBit[k>>3] |= (unsigned char)(1 << (k&7));
   }else{
-    if( w->bBitmap ){
-      /* An id outside the cache's range (made by hand): back to the hash
-      ** set, for the rest of this walk. */
-      w->bBitmap = 0;
-      walker_clear_bits(w);
-      if( walker_rehash(w, slots_for(w->nQueue)) ) return SQLITE_NOMEM;
-    }
     if( slots_for(w->nQueue+1)>w->nSlotMask+1 || !w->bHashed ){
       if( walker_rehash(w, slots_for(w->nQueue+1)) ) return SQLITE_NOMEM;
     }
@@ -183,9 +246,7 @@ static LINEAGE_NOINLINE int walker_visit_any(LineageWalker *w,
     w->bHashed = 0;
   }else{
     w->aSlot[h] = w->nQueue;
-    if( w->nQueue>=w->nBitmapAt ){
-      return walker_use_bitmap(w, walker_ids(w));
-    }
+    if( w->nQueue>=w->nBitmapAt ) return walker_try_bitmap(w);
   }
   return SQLITE_OK;
 }
@@ -194,9 +255,10 @@ static LINEAGE_NOINLINE int walker_visit_any(LineageWalker *w,
 ** an id the bitmap covers, no filter to ask and room in the queue. */
 static int walker_visit(LineageWalker *w, sqlite3_int64 id,
                         unsigned int parent, unsigned int depth){
-  if( w->bBitmap && id>=0 && id<w->nBit ){
-    unsigned char *pBit = &w->aBit[id>>3];
-    unsigned char mask = (unsigned char)(1 << (id&7));
+  sqlite3_uint64 k = (sqlite3_uint64)id - (sqlite3_uint64)w->iBitLo;
+  if( w->bBitmap && k<w->nBit ){
+    unsigned char *pBit = &w->aBit[k>>3];
+    unsigned char mask = (unsigned char)(1 << (k&7));
     LineageVisit *v;
     if( *pBit & mask ) return SQLITE_OK;
     if( w->pFilter || w->nQueue==w->nAlloc ){
@@ -286,11 +348,10 @@ int lineage_walker_start(LineageWalker *w, sqlite3_int64 id,
     int rc = lineage_adj_open(w->conn, w->dir, &w->pAdj);
     if( rc ) return rc;
   }
-  /* Every walk starts with the hash set (its memory follows the walk);
-  ** the bitmap's follows the graph, so it only pays for large walks. */
+  /* Every walk starts with the hash set. */
   w->bBitmap = 0;
   w->bHashed = 0;
-  walker_bitmap_threshold(w);
+  w->nBitmapAt = WALKER_BITMAP_MIN;
   return walker_visit(w, id, 0, 0);
 }
 

@@ -644,6 +644,39 @@ static const char zChainWalks[] =
   "SELECT count(*), sum(depth) FROM lineage_upstream('ch:latest');"
   "SELECT count(*), sum(node_id*depth) FROM lineage_downstream('base:v0');";
 
+/* A graph for the walker's visited bitmap (ext/walker.c), by plain SQL:
+** a chain 1..1100, then 1100 -> 5000..5100 (the window widens, into a
+** larger allocation), then 5100 -> 10^9..10^9+100 (too far: back to the
+** hash set), whose last node feeds 500 (a cycle). Walked either way, the
+** queue takes the bitmap at 1,024 nodes; the join restarts one walker on
+** each start. */
+static const char zBitmapWalks[] =
+  "SELECT count(*), max(depth), sum(node_id % 1000 * depth) "
+  "FROM lineage_downstream(1);"
+  "SELECT count(*), max(depth), sum(node_id % 1000 * depth) "
+  "FROM lineage_upstream(1000000100);"
+  "SELECT s.column1, count(*) FROM (VALUES(1100),(1000000000),(1)) s, "
+  "lineage_upstream(s.column1) GROUP BY s.column1;";
+
+static sqlite3 *make_bitmap_graph(void){
+  sqlite3 *db = open_db();
+  must(db, "SELECT run_start('t/r0');"
+       "BEGIN;"
+       "DELETE FROM lineage_node;"
+       "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM c WHERE i<1100),"
+       " ids(id) AS (SELECT i FROM c UNION ALL SELECT 4999+i FROM c WHERE i<=101"
+       "  UNION ALL SELECT 999999999+i FROM c WHERE i<=101)"
+       " INSERT INTO lineage_node(node_id, kind, project, name, type, state)"
+       " SELECT id, 'run', 't', 'r' || id, 'step', 'finished' FROM ids;"
+       "INSERT INTO lineage_edge(src, dst, created_at)"
+       " SELECT a.node_id, b.node_id, 'x' FROM lineage_node a, lineage_node b"
+       " WHERE b.node_id = a.node_id+1 OR (a.node_id%5=0 AND b.node_id=a.node_id+7);"
+       "INSERT INTO lineage_edge(src, dst, created_at) VALUES"
+       " (1100, 5000, 'x'), (5100, 1000000000, 'x'), (1000000100, 500, 'x');"
+       "COMMIT;", 0);
+  return db;
+}
+
 static sqlite3 *make_chain(void){
   sqlite3 *db = open_db();
   int i;
@@ -686,7 +719,7 @@ static sqlite3 *make_chain(void){
 int main(int argc, char **argv){
   static Scenario aS[MAX_SCENARIOS];
   int nS = 0, i;
-  sqlite3 *pGraph, *pChain, *pV1, *pChainV1;
+  sqlite3 *pGraph, *pChain, *pV1, *pChainV1, *pBitmap;
   sqlite3 **apWrite;
   const char *zEnv = getenv("LINEAGE_VALGRIND");
   int nWrite = (int)(sizeof(azWrite)/sizeof(azWrite[0]));
@@ -845,6 +878,13 @@ int main(int argc, char **argv){
                 "SELECT count(*), max(depth) FROM lineage_downstream('ch:v2');";
   NEXT_SCENARIO(nS);
 
+  /* the visited bitmap: placed, widened, given up for the hash set */
+  pBitmap = make_bitmap_graph();
+  aS[nS].zName = "walks: the visited bitmap";
+  aS[nS].pTmpl = pBitmap;
+  aS[nS].zSql = zBitmapWalks;
+  NEXT_SCENARIO(nS);
+
   /* (4) replicated mode: the switch, a writer refused outside a
   ** transaction, one inside it, a retry (vision/train logs model:v0's
   ** digest again after v1: v0 comes back) and a local_path refused */
@@ -908,6 +948,7 @@ int main(int argc, char **argv){
   sqlite3_close(pV1);
   sqlite3_close(pChain);
   sqlite3_close(pChainV1);
+  sqlite3_close(pBitmap);
   for(i=0; i<nS; i++){
     if( aS[i].bOwnName ) free((char*)aS[i].zName);
   }
