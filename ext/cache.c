@@ -7,24 +7,23 @@
 **   SELECT lineage_cache(64<<20);      -- keep at most 64 MiB
 **
 ** A walk opens a reader on the snapshot of one direction: how many blocks
-** are packed and the highest node_id, read by one statement, and the
-** dirty nodes (sorted, for a binary search; read only when there are
-** some). A node is read from its
-** block unless it is dirty, beyond the block after the packed ones,
-** negative, or its slot says its list is too long; then the walker seeks
-** lineage_edge. A block is read with sqlite3_blob_open (then _reopen) the
-** first time a walk needs it, checked, its slots' lengths turned into
-** offsets, and kept in the snapshot while the bytes held stay under the
-** limit (the BLOB and 1 KiB of offsets a block), so the walks after the
-** first read memory only; only the visited node's slot is decoded. The
-** block after the packed ones (the newest ids, which the writers do not
-** store until it is complete) is packed from lineage_edge in memory, by
-** one range scan, the first time a walk needs it, and kept likewise. A
-** list too long for its block is read from lineage_adj_long (its
-** neighbours below its bound), and the walker seeks the rest (or all of
-** it, when it has no row there), offering the neighbours as they come
-** (lineage_adj_offer); read to the end, the whole list is kept likewise,
-** in a slot's encoding, and read as a slot by the next walks.
+** are packed and whether there are nodes, read by one statement, and the
+** dirty nodes (sorted, for a binary search; read only when there are some).
+** A node is read from its block unless it is dirty, beyond the block after
+** the packed ones, negative, or its slot says its list is too long; then the
+** walker seeks lineage_edge. A block is read with sqlite3_blob_open (then
+** _reopen) the first time a walk needs it, checked, its slots' lengths
+** turned into offsets, and kept in the snapshot while the bytes held stay
+** under the limit (the BLOB and 1 KiB of offsets a block), so the walks
+** after the first read memory only; only the visited node's slot is decoded.
+** The block after the packed ones (the newest ids, which the writers do not
+** store until it is complete) is packed from lineage_edge in memory, by one
+** range scan, the first time a walk needs it, and kept likewise. A list too
+** long for its block is read from lineage_adj_long (its neighbours below its
+** bound), and the walker seeks the rest (or all of it, when it has no row
+** there), offering the neighbours as they come (lineage_adj_offer); read to
+** the end, the whole list is kept likewise, in a slot's encoding, and read
+** as a slot by the next walks.
 **
 ** Never stale: a snapshot kept is tagged with SQLite's data version of main
 ** (SQLITE_FCNTL_DATA_VERSION), which changes with every commit, by this
@@ -66,7 +65,7 @@ typedef struct Snap {
   unsigned int version;       /* SQLite's data version of main */
   int dir;
   sqlite3_int64 nPacked;      /* ids 0 .. nPacked-1 live in blocks */
-  sqlite3_int64 nIds;         /* the highest node_id + 1 */
+  int bAnyNode;               /* lineage_node has rows */
   int bAnyDirty;              /* lineage_adj_dirty has rows */
   sqlite3_int64 *aDirty;      /* sorted: nodes to seek */
   int nDirty;
@@ -139,25 +138,23 @@ void lineage_cache_free(LineageCache *c){
   }
 }
 
-/* The highest node_id + 1 into p->nIds (0: no nodes, no newest block to
-** pack), the number of packed blocks into p->nBlock and whether any node
-** is dirty, with one kept statement: 0 when a value is NULL, the
+/* Whether there are nodes (if not, no newest block to pack) into
+** p->bAnyNode, the number of packed blocks into p->nBlock and whether any
+** node is dirty, with one kept statement: 0 when a value is NULL, the
 ** triggers on lineage_edge are missing, or the statement fails (no such
 ** table: a database without lineage, or of schema version 1 before its
 ** first write, has no blocks). */
 static void snap_extent(LineageCache *c, Snap *p){
   int rc;
   sqlite3_stmt *pStmt = lineage_conn_stmt(c->conn,
-      "SELECT (SELECT max(node_id) FROM main.lineage_node) + 1, "
+      "SELECT EXISTS (SELECT 1 FROM main.lineage_node), "
       "(SELECT value FROM main.lineage_meta WHERE key='adj_blocks'), "
       "(SELECT count(*) FROM main.sqlite_schema WHERE type='trigger' "
       " AND tbl_name='lineage_edge' AND name IN ('lineage_edge_adj_insert',"
       " 'lineage_edge_adj_delete', 'lineage_edge_adj_update')), "
       "EXISTS (SELECT 1 FROM main.lineage_adj_dirty)", &rc);
   if( pStmt && sqlite3_step(pStmt)==SQLITE_ROW ){
-    if( sqlite3_column_type(pStmt, 0)==SQLITE_INTEGER ){
-      p->nIds = sqlite3_column_int64(pStmt, 0);
-    }
+    p->bAnyNode = sqlite3_column_int(pStmt, 0);
     /* Without the three triggers that keep them exact (lineage_edge
     ** dropped and made anew by hand), the blocks are not trusted. */
     if( sqlite3_column_type(pStmt, 1)==SQLITE_INTEGER
@@ -213,7 +210,7 @@ static int snap_new(LineageCache *c, int dir, Snap **pp){
   /* One more: the block after the packed ones (the newest ids, up to one
   ** block, see adjacency.c), packed from lineage_edge in memory when a
   ** walk first needs it. */
-  if( p->nBlock>0 || p->nIds>0 ){
+  if( p->nBlock>0 || p->bAnyNode ){
     sqlite3_uint64 n = (sqlite3_uint64)p->nBlock+1;
     p->apBlock = sqlite3_malloc64(sizeof(*p->apBlock)*n);
     if( p->apBlock ) memset(p->apBlock, 0, sizeof(*p->apBlock)*(size_t)n);

@@ -91,12 +91,17 @@ int lineage_walker_find(LineageWalker *w, sqlite3_int64 id){
 ** costs a pass over the queue, which a walk this small does not repay. */
 #define WALKER_BITMAP_MIN 1024
 
+/* Id id's bit in the window: nBit or more when outside it (unsigned, so
+** an id below iBitLo is outside too). */
+static sqlite3_uint64 walker_bit_of(const LineageWalker *w, sqlite3_int64 id){
+  return (sqlite3_uint64)id - (sqlite3_uint64)w->iBitLo;
+}
+
 /* Clear the bits of the queued ids: O(walk), not O(window). */
 static void walker_clear_bits(LineageWalker *w){
   unsigned int i;
   for(i=0; i<w->nQueue; i++){
-    sqlite3_uint64 k = (sqlite3_uint64)w->aQueue[i].id
-                     - (sqlite3_uint64)w->iBitLo;
+    sqlite3_uint64 k = walker_bit_of(w, w->aQueue[i].id);
     if( k<w->nBit ) w->aBit[k>>3] = 0;
   }
 }
@@ -125,7 +130,7 @@ static int walker_place_bitmap(LineageWalker *w, sqlite3_int64 lo,
   w->iBitLo = lo;
   w->nBit = nBit;
   for(i=0; i<w->nQueue; i++){
-    sqlite3_uint64 k = (sqlite3_uint64)w->aQueue[i].id - (sqlite3_uint64)lo;
+    sqlite3_uint64 k = walker_bit_of(w, w->aQueue[i].id);
     w->aBit[k>>3] |= (unsigned char)(1 << (k&7));
   }
   w->bBitmap = 1;
@@ -206,13 +211,12 @@ static LINEAGE_NOINLINE int walker_visit_any(LineageWalker *w,
                                              unsigned int depth){
   unsigned int h = 0;
   int rc;
-  if( w->bBitmap
-   && (sqlite3_uint64)id - (sqlite3_uint64)w->iBitLo >= w->nBit ){
+  if( w->bBitmap && walker_bit_of(w, id)>=w->nBit ){
     rc = walker_widen_bitmap(w, id);
     if( rc ) return rc;
   }
   if( w->bBitmap ){
-    sqlite3_uint64 k = (sqlite3_uint64)id - (sqlite3_uint64)w->iBitLo;
+    sqlite3_uint64 k = walker_bit_of(w, id);
     if( w->aBit[k>>3] & (1 << (k&7)) ) return SQLITE_OK;
     w->aBit[k>>3] |= (unsigned char)(1 << (k&7));
   }else{
@@ -255,7 +259,7 @@ static LINEAGE_NOINLINE int walker_visit_any(LineageWalker *w,
 ** an id the bitmap covers, no filter to ask and room in the queue. */
 static int walker_visit(LineageWalker *w, sqlite3_int64 id,
                         unsigned int parent, unsigned int depth){
-  sqlite3_uint64 k = (sqlite3_uint64)id - (sqlite3_uint64)w->iBitLo;
+  sqlite3_uint64 k = walker_bit_of(w, id);
   if( w->bBitmap && k<w->nBit ){
     unsigned char *pBit = &w->aBit[k>>3];
     unsigned char mask = (unsigned char)(1 << (k&7));
