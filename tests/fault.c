@@ -5,6 +5,9 @@
 **   build/lineage_fault                 -- every fault point (persistent: 1/4)
 **   LINEAGE_VALGRIND=1 lineage_fault    -- a sample of them (valgrind is slow)
 **   LINEAGE_FAULT_ONLY=write lineage_fault   -- the scenarios so named
+**   LINEAGE_FAULT_SHARD=2/3 lineage_fault    -- the 2nd of 3 interleaved
+**                         thirds of the fault points (ctest -j runs the
+**                         shards side by side; together they are all)
 **   lineage_fault -v                    -- also the accepted oddities
 **
 ** How it works: before sqlite3_initialize() the program wraps SQLite's
@@ -250,6 +253,8 @@ static void dump(sqlite3 *db, Str *pOut){
 
 static int gVerbose;
 static int gSample = 1;     /* test every gSample-th fault point */
+static int gShard = 0;      /* of those, every gShards-th from the gShard-th */
+static int gShards = 1;
 static int nPass, nFail;    /* tests: one per scenario and mode */
 static long nPoint;         /* fault points run */
 
@@ -454,7 +459,7 @@ static void scenario(Scenario *s){
     /* Transient faults at every point; persistent ones, which mostly end
     ** the same way, at every 4th (LINEAGE_VALGRIND: fewer of both). */
     long nStep = bPersist ? gSample*4 : gSample;
-    for(i=1; ; i+=nStep){
+    for(i=1+nStep*gShard; ; i+=nStep*gShards){
       gCur.iFault = i;
       if( !scenario_run(s, i, bPersist) ) break;
     }
@@ -731,6 +736,16 @@ int main(int argc, char **argv){
     /* Under valgrind every run costs ~50 times more: test a sample. */
     gSample = 29;
   }
+  zEnv = getenv("LINEAGE_FAULT_SHARD");
+  if( zEnv && zEnv[0] ){
+    if( sscanf(zEnv, "%d/%d", &gShard, &gShards)!=2
+     || gShards<1 || gShard<1 || gShard>gShards ){
+      fprintf(stderr, "fault: LINEAGE_FAULT_SHARD is K/N with 1<=K<=N, "
+                      "not \"%.20s\"\n", zEnv);
+      return 2;
+    }
+    gShard--;
+  }
   setvbuf(stdout, 0, _IOLBF, 0);
 
   /* The faulty allocator, before SQLite initializes; no lookaside, so that
@@ -760,9 +775,11 @@ int main(int argc, char **argv){
     fputs("fault: cannot initialize SQLite\n", stderr);
     return 2;
   }
-  printf("lineage_fault: SQLite %s, %s\n", sqlite3_libversion(),
+  printf("lineage_fault: SQLite %s, %s", sqlite3_libversion(),
          gSample>1 ? "every 29th fault point, 116th persistent (LINEAGE_VALGRIND)"
                    : "every fault point, every 4th persistent");
+  if( gShards>1 ) printf(", shard %d of %d", gShard+1, gShards);
+  printf("\n");
 
   /* (1) the writers, each from the state the ones before it left */
   apWrite = calloc((size_t)nWrite, sizeof(sqlite3*));
