@@ -54,7 +54,9 @@
 /* A long list holds its neighbours below its bound; those above are sought.
 ** When the ids past the bound reach 1/ADJ_LONG_TAIL_SHARE of the list's
 ** length (so at most that share is sought), the next writer that packs a
-** block rewrites it: each list costs its length once per quarter of it. */
+** block rewrites it: each list costs its length once per quarter of it.
+** A list with no neighbour from its bound on (a hub no new node used) only
+** has its bound moved up, at the cost of one seek. */
 #define ADJ_LONG_TAIL_SHARE 4
 
 /* The first byte of a block of this format, and lineage_meta.adj_format
@@ -703,7 +705,16 @@ void lineage_adj_sync(Lx *x){
     nPacked = 0;
   }else{
     if( nEnd>nPacked ){
-      /* A block is due: so are the long lists whose sought part grew. */
+      /* A block is due: so are the long lists whose sought part may have
+      ** grown. One with no neighbour from its bound on (a hub no new node
+      ** used) keeps its row: only its bound moves up to the new ids. */
+      lx_exec(x, "UPDATE main.lineage_adj_long SET bound = ?1 "
+                 "WHERE ?1 - bound >= n / ?2 AND CASE node_key & 1 "
+                 "WHEN 1 THEN NOT EXISTS (SELECT 1 FROM main.lineage_edge "
+                 "  WHERE src = node_key >> 1 AND dst >= bound) "
+                 "ELSE NOT EXISTS (SELECT 1 FROM main.lineage_edge "
+                 "  WHERE dst = node_key >> 1 AND src >= bound) END", "ii",
+              maxId+1, (sqlite3_int64)ADJ_LONG_TAIL_SHARE);
       lx_exec(x, "INSERT OR IGNORE INTO main.lineage_adj_dirty(node_key) "
                  "SELECT node_key FROM main.lineage_adj_long "
                  "WHERE ?1 - bound >= n / ?2", "ii", maxId+1,
