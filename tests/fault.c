@@ -244,6 +244,8 @@ static void dump(sqlite3 *db, Str *pOut){
       "WHEN removed_at IS NOT NULL THEN 'now' END, removed_how "
       "FROM lineage_alias_assignment ORDER BY assignment_id;"
       "SELECT block_key, hex(data) FROM lineage_adj ORDER BY block_key;"
+      "SELECT node_key, bound, n, hex(data) FROM lineage_adj_long "
+      "ORDER BY node_key;"
       "SELECT node_key FROM lineage_adj_dirty ORDER BY node_key;", pOut);
   }
   str_free(&s);
@@ -871,6 +873,18 @@ int main(int argc, char **argv){
   aS[nS].pTmpl = pChain;
   aS[nS].zPre = HAND_EDITS;
   aS[nS].zSql = "SELECT lineage_rebuild();";
+  aS[nS].bWrite = 1;
+  NEXT_SCENARIO(nS);
+  /* a hub no new node used: 300 ids by hand past base:v0's bound, and
+  ** the write that packs their blocks moves its bound, not rewriting it */
+  aS[nS].zName = "blocks: a static hub's bound moves";
+  aS[nS].pTmpl = pChain;
+  aS[nS].zPre = "WITH RECURSIVE c(i) AS (SELECT 5001 UNION ALL SELECT i+1 "
+                "FROM c WHERE i<5300) INSERT INTO main.lineage_node(node_id, "
+                "kind, project, name, version, type, state) SELECT i, 'run', "
+                "'p', 'plain'||i, NULL, 't', 'committed' FROM c;";
+  aS[nS].zSql = "SELECT run_start('mover', NULL, "
+                "  '{\"started_at\":\"2026-01-01T00:00:00Z\"}');";
   aS[nS].bWrite = 1;
   NEXT_SCENARIO(nS);
   /* a version 1 database with a full block: its first write packs it */
