@@ -451,6 +451,9 @@ int lineage_walker_add_start(LineageWalker *w, sqlite3_int64 id);
 ** query cannot be prepared (a dropped table), else sqlite3_errmsg() says
 ** what failed. */
 int lineage_walker_step(LineageWalker *w);
+/* Read neighbours until the queue holds nWant nodes: SQLITE_OK, SQLITE_DONE
+** when every discovered node is expanded first, or an error as above. */
+int lineage_walker_fill(LineageWalker *w, unsigned int nWant);
 /* Queue index of id, -1 when it was not discovered, -2 when out of memory
 ** (indexing the queue). */
 int lineage_walker_find(LineageWalker *w, sqlite3_int64 id);

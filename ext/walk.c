@@ -16,8 +16,8 @@
 **
 ** How it works: xFilter resolves the start and seeds a LineageWalker
 ** (walker.c). Rows are produced as the walk goes: row i is queue[i], and the
-** walker expands queued nodes only until row i exists, so LIMIT 10 does the
-** work of ten rows. A depth constraint (depth <= N, < N, = N) and max_depth
+** walker expands queued nodes only until row i exists and as many rows
+** again, at most WALK_AHEAD: LIMIT n does the work of 2n rows at most. A depth constraint (depth <= N, < N, = N) and max_depth
 ** both stop the walk at that depth. Metadata columns are read only when a
 ** query asks for them (their cursor is prepared by the first one). The
 ** options (filter.c) are judged inside the walk: hidden nodes are skipped
@@ -42,6 +42,11 @@
 #define WALK_DEPTH_LT  0x04   /* depth < ? */
 #define WALK_NO_START  0x08   /* no start: xFilter reports the error */
 #define WALK_OPTIONS   0x10
+
+/* How far a walk runs ahead of the rows returned (walkFill): 100k-node
+** walks took 7-10% less time than one row at a time, and no less at 512
+** (architecture.md has the numbers). */
+#define WALK_AHEAD 64
 
 typedef struct WalkVtab {
   sqlite3_vtab base;
@@ -140,12 +145,15 @@ static int walkClose(sqlite3_vtab_cursor *cur){
   return SQLITE_OK;
 }
 
-/* Expand the walk until queue entry iRow exists or the walk is complete. */
+/* Expand the walk until queue entry iRow exists or the walk is complete,
+** and as many rows past it as the cursor has returned, up to WALK_AHEAD:
+** LIMIT n does at most the work of 2n rows, and a big walk is expanded
+** WALK_AHEAD rows a call instead of one. */
 static int walkFill(WalkCursor *c, unsigned int iRow){
-  while( iRow>=c->w.nQueue ){
-    int rc = lineage_walker_step(&c->w);
-    if( rc==SQLITE_DONE ) break;
-    if( rc!=SQLITE_OK ){
+  if( iRow>=c->w.nQueue ){
+    unsigned int nAhead = iRow<WALK_AHEAD ? iRow : WALK_AHEAD;
+    int rc = lineage_walker_fill(&c->w, iRow + 1 + nAhead);
+    if( rc!=SQLITE_OK && rc!=SQLITE_DONE ){
       WalkVtab *p = (WalkVtab*)c->base.pVtab;
       sqlite3_free(p->base.zErrMsg);
       if( c->w.zErr ){
