@@ -8,8 +8,8 @@ first version, up from the last, down from the middle version), in one run:
 
   ext       SELECT count(*) FROM (SELECT node_id FROM lineage_<dir>(?)) on
             a new connection (cold: opening and loading the extension not
-            counted; the median of 3 connections), then repeated on the
-            same connection (warm: the median of 5); count(*) so that
+            counted; the median of 5 connections), then repeated on the
+            same connection (warm: the median of 7); count(*) so that
             Python's cost per row is not timed (the nodes are read after,
             for the check)
   cte       the recursive CTE a user would write (UNION on the id) on
@@ -39,8 +39,8 @@ import time
 import igraph
 import networkx as nx
 
-REPEAT = 5
-COLD_RUNS = 3
+REPEAT = 7
+COLD_RUNS = 5
 DUCKDB_CAP_S = 60   # a DuckDB run (load, cold and 2 warm queries) stopped after
 HERE = os.path.dirname(os.path.abspath(__file__))
 
