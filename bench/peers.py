@@ -8,15 +8,15 @@ first version, up from the last, down from the middle version), in one run:
 
   ext       SELECT count(*) FROM (SELECT node_id FROM lineage_<dir>(?)) on
             a new connection (cold: opening and loading the extension not
-            counted; the median of 5 connections), then repeated on the
-            same connection (warm: the median of 7); count(*) so that
+            counted; the fastest of 5 connections), then repeated on the
+            same connection (warm: the fastest of 7); count(*) so that
             Python's cost per row is not timed (the nodes are read after,
             for the check)
   cte       the recursive CTE a user would write (UNION on the id) on
             lineage_edge, cold and warm likewise
   duckdb    DuckDB (@duckdb/node-api, bench/peers/duckdb.mjs): the same CTE
             over the edges loaded from a CSV; cold = load + query, warm =
-            the median of 2 more; stopped after DUCKDB_CAP_S (its recursive
+            the fastest of 2 more; stopped after DUCKDB_CAP_S (its recursive
             CTE runs one iteration per level: 100k on a chain)
   networkx  nx.descendants / nx.ancestors on a DiGraph read from
             lineage_edge; cold = read + build + walk
@@ -30,7 +30,6 @@ extension is faster).
 import json
 import os
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -59,25 +58,25 @@ def timed(fn):
 
 
 def cold_warm(path, ext, sql, start):
-    """Cold (first query on a new connection) and warm (median) times of
+    """Cold (first query on a new connection) and warm (fastest) times of
     count(*) over sql's rows (so that Python's cost per row is not timed),
     and the set of node ids (read after, not timed)."""
     agg = f"SELECT count(*) FROM ({sql})"
-    # Cold: the median of COLD_RUNS new connections (one alone moves by
-    # 2-5x on this shared machine).
+    # Cold: the fastest of COLD_RUNS new connections (one alone moves by
+    # 2-5x on this shared machine, and its other jobs only add time).
     colds = []
     for _ in range(COLD_RUNS):
         db = connect(path, ext)
         colds.append(timed(lambda: db.execute(agg, (start,)).fetchall())[0])
         db.close()
-    t_cold = statistics.median(colds)
+    t_cold = min(colds)
     db = connect(path, ext)
     db.execute(agg, (start,)).fetchall()
     warm = [timed(lambda: db.execute(agg, (start,)).fetchall())[0]
             for _ in range(REPEAT)]
     rows = db.execute(sql, (start,)).fetchall()
     db.close()
-    return t_cold, statistics.median(warm), {r[0] for r in rows}
+    return t_cold, min(warm), {r[0] for r in rows}
 
 
 def read_edges(path):
@@ -122,7 +121,7 @@ def bench_db(path, ext, csv, out):
         walk = nx.descendants if d == "down" else nx.ancestors
         got = walk(g, start) | {start}
         nx_cold = (time.perf_counter() - t0) * 1e3
-        nx_warm = statistics.median(timed(lambda: walk(g, start))[0]
+        nx_warm = min(timed(lambda: walk(g, start))[0]
                                     for _ in range(REPEAT))
         res["networkx"] = (nx_cold, nx_warm)
         checks["networkx"] = got == nodes
@@ -135,10 +134,10 @@ def bench_db(path, ext, csv, out):
         mode = "out" if d == "down" else "in"
         got = set(ig.subcomponent(start, mode=mode))
         ig_cold = (time.perf_counter() - t0) * 1e3
-        ig_warm = statistics.median(
+        ig_warm = min(
             timed(lambda: ig.subcomponent(start, mode=mode))[0]
             for _ in range(REPEAT))
-        bfs_warm = statistics.median(
+        bfs_warm = min(
             timed(lambda: ig.bfs(start, mode=mode))[0] for _ in range(REPEAT))
         res["igraph"] = (ig_cold, ig_warm)
         res["igraph bfs"] = (None, bfs_warm)

@@ -17,12 +17,13 @@
 ** How it works: xFilter resolves the start and seeds a LineageWalker
 ** (walker.c). Rows are produced as the walk goes: row i is queue[i], and the
 ** walker expands queued nodes only until row i exists and as many rows
-** again, at most WALK_AHEAD: LIMIT n does the work of 2n rows at most. A depth constraint (depth <= N, < N, = N) and max_depth
-** both stop the walk at that depth. Metadata columns are read only when a
-** query asks for them (their cursor is prepared by the first one). The
-** options (filter.c) are judged inside the walk: hidden nodes are skipped
-** as rows are produced, stop nodes are not expanded, and with as_of the
-** state column is the state as of then.
+** again, at most WALK_AHEAD: LIMIT n does the work of 2n rows at most. A
+** depth constraint (depth <= N, < N, = N) and max_depth both stop the walk
+** at that depth. Metadata columns are read only when a query asks for
+** them (their cursor is prepared by the first one). The options (filter.c)
+** are judged inside the walk: hidden nodes are skipped as rows are
+** produced, stop nodes are not expanded, and with as_of the state column
+** is the state as of then.
 */
 #include "lineage.h"
 #include <math.h>
