@@ -65,7 +65,7 @@ typedef struct Snap {
   unsigned int version;       /* SQLite's data version of main */
   int dir;
   sqlite3_int64 nPacked;      /* ids 0 .. nPacked-1 live in blocks */
-  int bAnyNode;               /* lineage_node has rows */
+  int bTail;                  /* the newest ids may be packed */
   int bAnyDirty;              /* lineage_adj_dirty has rows */
   sqlite3_int64 *aDirty;      /* sorted: nodes to seek */
   int nDirty;
@@ -138,32 +138,47 @@ void lineage_cache_free(LineageCache *c){
   }
 }
 
-/* Whether there are nodes (if not, no newest block to pack) into
-** p->bAnyNode, the number of packed blocks into p->nBlock and whether any
-** node is dirty, with one kept statement: 0 when a value is NULL, the
-** triggers on lineage_edge are missing, or the statement fails (no such
-** table: a database without lineage, or of schema version 1 before its
-** first write, has no blocks). */
+/* Whether the three triggers that keep the blocks exact are on
+** lineage_edge (not so when lineage_edge was dropped and made anew by
+** hand): their rows of sqlite_schema, matched by name here. Asked of SQLite
+** as a count over those names, the same check cost a fresh connection's
+** first walk about 100,000 instructions (the IN list's ephemeral table, or
+** the OR's analysis, in the prepare); the rows stepped here, about 60,000. */
+static int snap_triggers(LineageCache *c){
+  static const char *const azTrigger[] = {
+    "lineage_edge_adj_insert", "lineage_edge_adj_delete",
+    "lineage_edge_adj_update" };
+  int rc, nFound = 0, i;
+  sqlite3_stmt *pStmt = lineage_conn_stmt(c->conn,
+      "SELECT name FROM main.sqlite_schema "
+      "WHERE type='trigger' AND tbl_name='lineage_edge'", &rc);
+  while( pStmt && sqlite3_step(pStmt)==SQLITE_ROW ){
+    const char *zName = (const char*)sqlite3_column_text(pStmt, 0);
+    for(i=0; zName && i<3; i++) nFound += strcmp(zName, azTrigger[i])==0;
+  }
+  lineage_conn_stmt_done(c->conn, pStmt);
+  return nFound==3;
+}
+
+/* The number of packed blocks into p->nBlock (0 when it is NULL, the
+** triggers are missing, or the statement fails: no such table, a database
+** without lineage, or of schema version 1 before its first write, has no
+** blocks) and whether any node is dirty; p->bTail when lineage_meta could
+** be read (the newest ids may then be packed from lineage_edge). */
 static void snap_extent(LineageCache *c, Snap *p){
   int rc;
   sqlite3_stmt *pStmt = lineage_conn_stmt(c->conn,
-      "SELECT EXISTS (SELECT 1 FROM main.lineage_node), "
-      "(SELECT value FROM main.lineage_meta WHERE key='adj_blocks'), "
-      "(SELECT count(*) FROM main.sqlite_schema WHERE type='trigger' "
-      " AND tbl_name='lineage_edge' AND name IN ('lineage_edge_adj_insert',"
-      " 'lineage_edge_adj_delete', 'lineage_edge_adj_update')), "
+      "SELECT (SELECT value FROM main.lineage_meta WHERE key='adj_blocks'), "
       "EXISTS (SELECT 1 FROM main.lineage_adj_dirty)", &rc);
   if( pStmt && sqlite3_step(pStmt)==SQLITE_ROW ){
-    p->bAnyNode = sqlite3_column_int(pStmt, 0);
-    /* Without the three triggers that keep them exact (lineage_edge
-    ** dropped and made anew by hand), the blocks are not trusted. */
-    if( sqlite3_column_type(pStmt, 1)==SQLITE_INTEGER
-     && sqlite3_column_int(pStmt, 2)==3 ){
-      p->nBlock = sqlite3_column_int64(pStmt, 1);
+    p->bTail = 1;
+    if( sqlite3_column_type(pStmt, 0)==SQLITE_INTEGER ){
+      p->nBlock = sqlite3_column_int64(pStmt, 0);
     }
-    p->bAnyDirty = sqlite3_column_int(pStmt, 3);
+    p->bAnyDirty = sqlite3_column_int(pStmt, 1);
   }
   lineage_conn_stmt_done(c->conn, pStmt);
+  if( p->nBlock && !snap_triggers(c) ) p->nBlock = 0;
 }
 
 /* The dirty nodes of direction dir, ascending, into p. */
@@ -210,7 +225,7 @@ static int snap_new(LineageCache *c, int dir, Snap **pp){
   /* One more: the block after the packed ones (the newest ids, up to one
   ** block, see adjacency.c), packed from lineage_edge in memory when a
   ** walk first needs it. */
-  if( p->nBlock>0 || p->bAnyNode ){
+  if( p->bTail ){
     sqlite3_uint64 n = (sqlite3_uint64)p->nBlock+1;
     p->apBlock = sqlite3_malloc64(sizeof(*p->apBlock)*n);
     if( p->apBlock ) memset(p->apBlock, 0, sizeof(*p->apBlock)*(size_t)n);
