@@ -23,8 +23,8 @@
 **
 ** Blocks 0 .. adj_blocks-1 (lineage_meta) are packed; nodes beyond are
 ** sought in lineage_edge's indexes. Triggers on lineage_edge (plain SQL,
-** sql/adjacency.sql, so they fire whatever writes the edges, with the
-** extension or without) record every packed node whose packed list
+** sql/adjacency-triggers.sql, so they fire whatever writes the edges,
+** with the extension or without) record every packed node whose list
 ** changed in main.lineage_adj_dirty (node_key as above): an edge at or
 ** above a long list's bound changes none, so a new use of a hub marks
 ** nothing. A walk seeks the dirty nodes whole. The writers call
@@ -39,7 +39,9 @@
 ** database, one migrated from version 1, or lineage_rebuild) means: pack
 ** all at the next write; adj_format other than ADJ_FORMAT (the blocks of
 ** an earlier release, read as not valid: sought) means: make the tables
-** and triggers anew (sql/adjacency.sql), then pack all.
+** and triggers anew (sql/adjacency.sql), then pack all; adj_triggers other
+** than ADJ_TRIGGERS (an earlier release's triggers, which record the same
+** nodes at a higher cost) means: make the triggers anew.
 */
 #include "lineage.h"
 #include <stdlib.h>
@@ -63,6 +65,11 @@
 ** (0x04 and 2 were earlier releases': no lineage_adj_long, triggers that
 ** mark every change). */
 #define ADJ_FORMAT 0x03
+
+/* lineage_meta.adj_triggers of sql/adjacency-triggers.sql's triggers (none:
+** an earlier release's, whose UNION and NOT EXISTS cost each edge written
+** 50,000 instructions more). */
+#define ADJ_TRIGGERS 2
 
 /* ---- the format -------------------------------------------------------- */
 
@@ -727,6 +734,10 @@ void lineage_adj_sync(Lx *x){
     lx_exec(x, "DELETE FROM main.lineage_adj_long", 0);
     nPacked = 0;
   }else{
+    if( lx_int(x, 0, "SELECT value FROM main.lineage_meta "
+                     "WHERE key='adj_triggers'", 0)!=ADJ_TRIGGERS ){
+      lineage_schema_triggers(x);
+    }
     if( nEnd>nPacked ){
       /* A block is due: so are the long lists whose sought part may have
       ** grown. One with no neighbour from its bound on (a hub no new node

@@ -126,8 +126,12 @@ void lineage_schema_check(Lx *x);
 /* 1 when the lineage tables exist in the main database. */
 int lineage_schema_exists(Lx *x);
 /* (Re)make the packed adjacency's tables and triggers, empty, with
-** adj_blocks NULL (pack all at the next write): sql/adjacency.sql. */
+** adj_blocks NULL (pack all at the next write): sql/adjacency.sql, then
+** lineage_schema_triggers(). */
 void lineage_schema_adjacency(Lx *x);
+/* (Re)make the three triggers on lineage_edge that record its changes in
+** lineage_adj_dirty, and set adj_triggers: sql/adjacency-triggers.sql. */
+void lineage_schema_triggers(Lx *x);
 /* The schema version of main: 0 without lineage tables, 1 for a database
 ** not migrated yet, 2 for this build's (one more for a newer one). */
 int lineage_schema_version(Lx *x);

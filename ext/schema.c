@@ -1,11 +1,12 @@
 /*
 ** schema.c: the lineage tables, created on the first write, and migrated.
 **
-** sql/schema.sql (the tables), sql/adjacency.sql (the walks' packed
-** adjacency: ext/adjacency.c) and sql/views.sql (the views) are embedded at
-** build time. A writer calls lineage_schema_ensure() or
-** lineage_schema_check() inside its transaction: when lineage_meta is missing
-** the first runs the three scripts; otherwise both check the recorded
+** sql/schema.sql (the tables), sql/adjacency.sql and
+** sql/adjacency-triggers.sql (the walks' packed adjacency: ext/adjacency.c)
+** and sql/views.sql (the views) are embedded at build time. A writer calls
+** lineage_schema_ensure() or lineage_schema_check() inside its
+** transaction: when lineage_meta is missing the first runs the four
+** scripts; otherwise both check the recorded
 ** schema_version. A newer one is refused. An older one is migrated there and
 ** then, inside the writer's savepoint, so the migration and the write are
 ** kept or lost together (inside the writer's transaction or savepoint):
@@ -27,6 +28,7 @@
 #include "lineage.h"
 #include "lineage_schema_sql.h"
 #include "lineage_adjacency_sql.h"
+#include "lineage_adjacency_triggers_sql.h"
 #include "lineage_views_sql.h"
 #include "lineage_migrate_1_sql.h"
 #include <string.h>
@@ -42,6 +44,7 @@ static const struct {
 } aStep[] = {
   { 2, "sql/migrate-1.sql", lineage_migrate_1_sql },
   { 2, "sql/adjacency.sql", lineage_adjacency_sql },
+  { 2, "sql/adjacency-triggers.sql", lineage_adjacency_triggers_sql },
 };
 
 int lineage_schema_exists(Lx *x){
@@ -107,6 +110,12 @@ static void schema_drop_views(Lx *x);
 
 void lineage_schema_adjacency(Lx *x){
   schema_exec(x, lineage_adjacency_sql, "cannot create the lineage tables");
+  lineage_schema_triggers(x);
+}
+
+void lineage_schema_triggers(Lx *x){
+  schema_exec(x, lineage_adjacency_triggers_sql,
+              "cannot create the lineage triggers");
 }
 
 /* Bring a database of version v up to this build's version. */

@@ -23,9 +23,11 @@ CREATE TABLE main.lineage_alias_assignment(
   alias       TEXT NOT NULL,
   node_id     INTEGER NOT NULL,
   assigned_at TEXT NOT NULL,
-  how         TEXT NOT NULL CHECK (how IN ('log', 'alias', 'delete')),
+  how         TEXT NOT NULL CHECK (how = 'log' OR how = 'alias'
+                                   OR how = 'delete'),
   removed_at  TEXT,
-  removed_how TEXT CHECK (removed_how IN ('moved', 'unalias', 'delete'))
+  removed_how TEXT CHECK (removed_how = 'moved'
+                   OR removed_how = 'unalias' OR removed_how = 'delete')
 );
 CREATE INDEX main.lineage_alias_assignment_alias
   ON lineage_alias_assignment(project, name, alias, assigned_at);
