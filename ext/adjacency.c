@@ -707,19 +707,36 @@ static void pack_tail(Lx *x, sqlite3_int64 nFrom, sqlite3_int64 nEnd,
 
 void lineage_adj_sync(Lx *x){
   sqlite3_int64 nPacked, nEnd, maxId;
-  int bAll;
+  int bAll, bTriggers;
   BlockOut o;
   Buf old;
   if( x->rc || !x->bSchema ) return;
   memset(&o, 0, sizeof(o));
   memset(&old, 0, sizeof(old));
-  /* -1: pack all (adj_blocks NULL, or blocks of another format). */
-  nPacked = lx_int(x, -1, "SELECT CASE WHEN (SELECT value FROM "
-                   "main.lineage_meta WHERE key='adj_format') IS ?1 "
-                   "THEN coalesce(value, -1) ELSE -1 END "
-                   "FROM main.lineage_meta WHERE key='adj_blocks'", "i",
-                   (sqlite3_int64)ADJ_FORMAT);
-  maxId = lx_int(x, -1, "SELECT max(node_id) FROM main.lineage_node", 0);
+  /* One statement (a write runs it every time): the packed blocks, -1 to
+  ** pack all (adj_blocks NULL, or blocks of another format); the highest
+  ** node_id, -1 for none; whether the triggers are this release's. */
+  nPacked = maxId = -1;
+  bTriggers = 0;
+  {
+    sqlite3_stmt *p = lx_prepare(x, "SELECT (SELECT CASE WHEN (SELECT value "
+        "FROM main.lineage_meta WHERE key='adj_format') IS ?1 THEN value END "
+        "FROM main.lineage_meta WHERE key='adj_blocks'), "
+        "(SELECT max(node_id) FROM main.lineage_node), "
+        "(SELECT value FROM main.lineage_meta WHERE key='adj_triggers') IS ?2",
+        "ii", (sqlite3_int64)ADJ_FORMAT, (sqlite3_int64)ADJ_TRIGGERS);
+    if( p && lx_step(x, p)==SQLITE_ROW ){
+      if( sqlite3_column_type(p, 0)!=SQLITE_NULL ){
+        nPacked = sqlite3_column_int64(p, 0);
+      }
+      if( sqlite3_column_type(p, 1)!=SQLITE_NULL ){
+        maxId = sqlite3_column_int64(p, 1);
+      }
+      bTriggers = sqlite3_column_int(p, 2);
+    }
+    lx_finalize(x, p);
+  }
+  if( x->rc ) return;
   nEnd = maxId<0 ? 0 : (maxId+1)/LINEAGE_ADJ_BLOCK;
   o.bLongs = 1;
   o.iBound = maxId+1;
@@ -734,10 +751,7 @@ void lineage_adj_sync(Lx *x){
     lx_exec(x, "DELETE FROM main.lineage_adj_long", 0);
     nPacked = 0;
   }else{
-    if( lx_int(x, 0, "SELECT value FROM main.lineage_meta "
-                     "WHERE key='adj_triggers'", 0)!=ADJ_TRIGGERS ){
-      lineage_schema_triggers(x);
-    }
+    if( !bTriggers ) lineage_schema_triggers(x);
     if( nEnd>nPacked ){
       /* A block is due: so are the long lists whose sought part may have
       ** grown. One with no neighbour from its bound on (a hub no new node
