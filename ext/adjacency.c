@@ -707,51 +707,54 @@ static void pack_tail(Lx *x, sqlite3_int64 nFrom, sqlite3_int64 nEnd,
 
 void lineage_adj_sync(Lx *x){
   sqlite3_int64 nPacked, nEnd, maxId;
-  int bAll, bTriggers;
+  int bAll, bFormat, bTriggers;
   BlockOut o;
   Buf old;
   if( x->rc || !x->bSchema ) return;
   memset(&o, 0, sizeof(o));
   memset(&old, 0, sizeof(old));
-  /* One statement (a write runs it every time): the packed blocks, -1 to
-  ** pack all (adj_blocks NULL, or blocks of another format); the highest
-  ** node_id, -1 for none; whether the triggers are this release's. */
+  /* One statement (a write runs it every time): whether the blocks are of
+  ** this format, how many are packed (NULL: pack all), the highest
+  ** node_id (NULL: none), whether the triggers are this release's. */
   nPacked = maxId = -1;
-  bTriggers = 0;
+  bFormat = bTriggers = 0;
   {
-    sqlite3_stmt *p = lx_prepare(x, "SELECT (SELECT CASE WHEN (SELECT value "
-        "FROM main.lineage_meta WHERE key='adj_format') IS ?1 THEN value END "
-        "FROM main.lineage_meta WHERE key='adj_blocks'), "
+    sqlite3_stmt *p = lx_prepare(x, "SELECT (SELECT value FROM "
+        "main.lineage_meta WHERE key='adj_format') IS ?1, "
+        "(SELECT value FROM main.lineage_meta WHERE key='adj_blocks'), "
         "(SELECT max(node_id) FROM main.lineage_node), "
         "(SELECT value FROM main.lineage_meta WHERE key='adj_triggers') IS ?2",
         "ii", (sqlite3_int64)ADJ_FORMAT, (sqlite3_int64)ADJ_TRIGGERS);
     if( p && lx_step(x, p)==SQLITE_ROW ){
-      if( sqlite3_column_type(p, 0)!=SQLITE_NULL ){
-        nPacked = sqlite3_column_int64(p, 0);
+      bFormat = sqlite3_column_int(p, 0);
+      if( bFormat && sqlite3_column_type(p, 1)!=SQLITE_NULL ){
+        nPacked = sqlite3_column_int64(p, 1);
       }
-      if( sqlite3_column_type(p, 1)!=SQLITE_NULL ){
-        maxId = sqlite3_column_int64(p, 1);
+      if( sqlite3_column_type(p, 2)!=SQLITE_NULL ){
+        maxId = sqlite3_column_int64(p, 2);
       }
-      bTriggers = sqlite3_column_int(p, 2);
+      bTriggers = sqlite3_column_int(p, 3);
     }
     lx_finalize(x, p);
   }
   if( x->rc ) return;
+  if( !bFormat ){
+    /* An earlier format: its tables and triggers anew (then pack all). */
+    lineage_schema_adjacency(x);
+  }else if( !bTriggers ){
+    /* An earlier release's triggers: the same nodes marked, at more cost. */
+    lineage_schema_triggers(x);
+  }
   nEnd = maxId<0 ? 0 : (maxId+1)/LINEAGE_ADJ_BLOCK;
   o.bLongs = 1;
   o.iBound = maxId+1;
   bAll = nPacked<0;
   if( bAll ){
-    if( !adj_format_current(x) ){
-      /* An earlier format: its tables and triggers anew. */
-      lineage_schema_adjacency(x);
-    }
     lx_exec(x, "DELETE FROM main.lineage_adj", 0);
     lx_exec(x, "DELETE FROM main.lineage_adj_dirty", 0);
     lx_exec(x, "DELETE FROM main.lineage_adj_long", 0);
     nPacked = 0;
   }else{
-    if( !bTriggers ) lineage_schema_triggers(x);
     if( nEnd>nPacked ){
       /* A block is due: so are the long lists whose sought part may have
       ** grown. One with no neighbour from its bound on (a hub no new node
